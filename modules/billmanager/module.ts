@@ -1,0 +1,165 @@
+import type {
+  LicenseRef,
+  LicensingServerModule,
+  ModuleLogger,
+  OrderParams,
+  OrderResult,
+  UpstreamLicense,
+} from '../../src/domain/licensing-module';
+import { isPeriod, type Period } from '../../src/domain/period';
+import {
+  ModuleConfigurationError,
+  UpstreamError,
+  UpstreamNotFoundError,
+  UpstreamProtocolError,
+} from '../../src/domain/upstream-errors';
+import type { BillmanagerApiClient, CallParams } from './api-client';
+import type { BillmanagerSettings } from './config';
+import { toUpstreamLicense } from './license-record';
+import type { BillmanagerReply } from './xml-reply';
+
+/**
+ * The meaning half of the `billmanager` module: each contract operation as BILLmanager calls
+ * (see `docs/billmanager-api.md`). Transport, auth and error documents are the {@link BillmanagerApiClient}'s job.
+ */
+export class BillmanagerModule implements LicensingServerModule {
+  constructor(
+    private readonly client: BillmanagerApiClient,
+    private readonly settings: BillmanagerSettings,
+    private readonly logger: ModuleLogger,
+  ) {}
+
+  /** Lists the licenses (`func=soft`): one real authenticated call. */
+  async checkConnection(): Promise<void> {
+    await this.client.call('soft');
+  }
+
+  /** `soft.order.param … sok=ok&clicked_button=finish` → `/doc/id`; a success reply without an id is a protocol error. */
+  async order(params: OrderParams): Promise<OrderResult> {
+    const reply = await this.client.call('soft.order.param', {
+      pricelist: params.priceList,
+      period: this.periodCode(params.period),
+      ip: params.ip,
+      licname: params.name,
+      remoteid: params.reference,
+      skipbasket: 'on',
+      sok: 'ok',
+      clicked_button: 'finish',
+    });
+    const upstreamId = reply.fields.id?.trim();
+    if (!upstreamId) {
+      throw new UpstreamProtocolError('Unreadable reply from the licensing server to soft.order.param: no <id>');
+    }
+    this.logger.info({ upstreamId, reference: params.reference }, 'billmanager: license ordered');
+    return { upstreamId };
+  }
+
+  /** `soft.edit&elid=…` read; `UpstreamNotFoundError` when the upstream does not know the license. */
+  async get({ upstreamId }: LicenseRef): Promise<UpstreamLicense> {
+    const reply = await this.client.call('soft.edit', { elid: upstreamId });
+    return toUpstreamLicense(reply.fields, 'soft.edit', upstreamId);
+  }
+
+  /** `func=soft`: every license, deleted ones included, without activation keys. */
+  async list(): Promise<UpstreamLicense[]> {
+    const reply = await this.client.call('soft');
+    return reply.elems.map((fields) => ({ ...toUpstreamLicense(fields, 'soft'), activationKey: null }));
+  }
+
+  /**
+   * The license whose `remoteid` is the reference, read in full; deleted licenses are ignored. Null when no live
+   * license carries it, i.e. the order with that reference never went through.
+   */
+  async findByReference({ reference }: { reference: string }): Promise<UpstreamLicense | null> {
+    const candidates = (await this.list()).filter((license) => isLive(license) && license.reference === reference);
+    if (candidates.length > 1) {
+      this.logger.warn({ reference, count: candidates.length }, 'billmanager: several licenses carry one reference');
+    }
+    for (const candidate of candidates) {
+      const license = await this.getUnlessGone(candidate.upstreamId);
+      if (license !== null && isLive(license)) return license;
+    }
+    return null;
+  }
+
+  /** `soft.edit&elid=…&ip=…&sok=ok`. */
+  async changeIp({ upstreamId, ip }: LicenseRef & { ip: string }): Promise<void> {
+    await this.perform('soft.edit', { elid: upstreamId, ip, sok: 'ok' });
+  }
+
+  /** `soft.edit&elid=…&licname=…&sok=ok`. */
+  async rename({ upstreamId, name }: LicenseRef & { name: string }): Promise<void> {
+    await this.perform('soft.edit', { elid: upstreamId, licname: name, sok: 'ok' });
+  }
+
+  /**
+   * `soft.edit&elid=…&clicked_button=newkey&sok=ok`, then a read for the new key. The key is regenerated once the
+   * first call succeeds, so a failed read-back does not fail the operation: it gives `activationKey: null`.
+   */
+  async regenerateKey({ upstreamId }: LicenseRef): Promise<{ activationKey: string | null }> {
+    await this.perform('soft.edit', { elid: upstreamId, clicked_button: 'newkey', sok: 'ok' });
+    try {
+      const license = await this.get({ upstreamId });
+      return { activationKey: license.activationKey };
+    } catch (error) {
+      if (!(error instanceof UpstreamError)) throw error;
+      this.logger.warn({ upstreamId, error: error.name }, 'billmanager: new key not read back');
+      return { activationKey: null };
+    }
+  }
+
+  /** `service.prolong&elid=…&period=CODE&sok=ok` (pays for one more period). */
+  async prolong({ upstreamId, period }: LicenseRef & { period: Period }): Promise<void> {
+    await this.perform('service.prolong', { elid: upstreamId, period: this.periodCode(period), sok: 'ok' });
+  }
+
+  /** `soft.suspend&elid=…`. */
+  async suspend({ upstreamId }: LicenseRef): Promise<void> {
+    await this.perform('soft.suspend', { elid: upstreamId });
+  }
+
+  /** `soft.resume&elid=…`. */
+  async resume({ upstreamId }: LicenseRef): Promise<void> {
+    await this.perform('soft.resume', { elid: upstreamId });
+  }
+
+  /** `soft.delete&elid=…&sok=ok`. */
+  async remove({ upstreamId }: LicenseRef): Promise<void> {
+    await this.perform('soft.delete', { elid: upstreamId, sok: 'ok' });
+  }
+
+  /** A change that must answer `<ok/>`: any other success-shaped reply may mean it was not done. */
+  private async perform(func: string, params: CallParams): Promise<BillmanagerReply> {
+    const reply = await this.client.call(func, params);
+    if (!reply.ok) throw new UpstreamProtocolError(`Unreadable reply from the licensing server to ${func}: no <ok/>`);
+    return reply;
+  }
+
+  private async getUnlessGone(upstreamId: string): Promise<UpstreamLicense | null> {
+    try {
+      return await this.get({ upstreamId });
+    } catch (error) {
+      if (error instanceof UpstreamNotFoundError) return null;
+      throw error;
+    }
+  }
+
+  /** Months as the number; `lifetime` as the configured upstream code. */
+  private periodCode(period: Period): string {
+    if (!isPeriod(period)) {
+      throw new ModuleConfigurationError(`Period ${String(period)} is neither a whole number of months nor lifetime`);
+    }
+    if (period !== 'lifetime') return String(period);
+    const code = this.settings.periodCodes.lifetime;
+    if (code === undefined) {
+      throw new ModuleConfigurationError(
+        'The billmanager setting periodCodes.lifetime is not configured: the upstream code for lifetime is unknown',
+      );
+    }
+    return String(code);
+  }
+}
+
+function isLive(license: UpstreamLicense): boolean {
+  return license.status !== 'deleted';
+}

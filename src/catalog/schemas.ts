@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * The request shapes of the provider catalog. The admin API validates with them, the config file's `catalog`
+ * block reuses them, and `/v1/openapi.json` is generated from them, so the three cannot drift apart.
+ */
+
+export const catalogKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a key is 1–64 letters, digits, dots, dashes or underscores');
+
+export const periodSchema = z
+  .union([z.number().int().positive().max(1200), z.literal('lifetime')])
+  .meta({ description: 'A positive whole number of months, or "lifetime".' });
+
+export const licensingServerBodySchema = z.object({
+  module: z.string().min(1).meta({ description: 'The module id, e.g. "billmanager".' }),
+  url: z.url({ protocol: /^https?$/ }).meta({ description: 'The licensing API endpoint URL.' }),
+  username: z.string().min(1).max(255),
+  password: z.string().min(1).max(1024).meta({ description: 'Stored encrypted; never returned.', writeOnly: true }),
+  settings: z.record(z.string(), z.unknown()).default({}).meta({ description: "The module's settings." }),
+});
+export type LicensingServerBody = z.infer<typeof licensingServerBodySchema>;
+
+export const enumerationValueSchema = z.object({
+  key: catalogKeySchema,
+  name: z.string().min(1).max(255),
+  internalName: z
+    .string()
+    .regex(/^(\d{1,18}|nopanel)$/, 'internalName is a price-list id (digits) or "nopanel"')
+    .meta({ description: 'The upstream price-list id (digits), or "nopanel" for no license.' }),
+  periods: z
+    .array(periodSchema)
+    .min(1)
+    .optional()
+    .meta({ description: 'What the price list can be ordered for; default [1, 12, "lifetime"].' }),
+});
+export type EnumerationValueBody = z.infer<typeof enumerationValueSchema>;
+
+export const enumerationBodySchema = z.object({
+  name: z.string().min(1).max(255),
+  values: z
+    .array(enumerationValueSchema)
+    .min(1)
+    .refine((values) => new Set(values.map((v) => v.key)).size === values.length, 'value keys must be unique'),
+});
+export type EnumerationBody = z.infer<typeof enumerationBodySchema>;
+
+export const tariffPlanBodySchema = z.object({
+  name: z.string().min(1).max(255),
+  productType: catalogKeySchema.meta({ description: 'The product type, e.g. "vds".' }),
+  licensingServer: catalogKeySchema,
+  enumeration: catalogKeySchema,
+  defaultValue: catalogKeySchema.meta({ description: 'The enumeration value used when a hook names none.' }),
+});
+export type TariffPlanBody = z.infer<typeof tariffPlanBodySchema>;
+
+export const periodComparisonBodySchema = z.object({
+  licensingServer: catalogKeySchema,
+  sourcePeriod: periodSchema,
+  targetPeriod: periodSchema,
+  tariffPlan: catalogKeySchema.nullish().meta({ description: 'Scope the rule to one tariff plan.' }),
+  productType: catalogKeySchema.nullish().meta({ description: 'Scope the rule to one product type.' }),
+});
+export type PeriodComparisonBody = z.infer<typeof periodComparisonBodySchema>;
+
+/** The config file's declarative catalog, applied idempotently at start. */
+export const catalogConfigSchema = z.object({
+  licensingServers: z
+    .array(
+      licensingServerBodySchema.extend({
+        key: catalogKeySchema,
+        url: licensingServerBodySchema.shape.url.or(z.literal('sandbox')).meta({
+          description: 'The licensing API endpoint URL, or "sandbox" for the in-process sandbox (development only).',
+        }),
+      }),
+    )
+    .default([]),
+  enumerations: z.array(enumerationBodySchema.extend({ key: catalogKeySchema })).default([]),
+  tariffPlans: z.array(tariffPlanBodySchema.extend({ key: catalogKeySchema })).default([]),
+  periodComparisons: z.array(periodComparisonBodySchema).default([]),
+});
+export type CatalogConfig = z.infer<typeof catalogConfigSchema>;

@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { z } from 'zod';
+import { configSchema, type Config, type ParsedConfig } from './schema';
+import { generateEncryptionKey, parseEncryptionKey } from '../security/secret-box';
+
+/** A configuration that cannot be used; the message names the field and, where there is one, the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+export interface LoadConfigOptions {
+  /** `--config PATH`; otherwise `CONFIG`; otherwise `config.example.json` outside production. */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** The project folder, against which relative paths are read. */
+  cwd?: string;
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Things worth one log line at start: which file was read, where generated secrets live. */
+  notes: string[];
+}
+
+const SECRETS_FILE = 'secrets.json';
+
+/** Reads, overrides, validates and completes the configuration, or throws a `ConfigError` naming the field. */
+export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const notes: string[] = [];
+  const isProduction = env.NODE_ENV === 'production';
+
+  const configPath = options.configPath ?? env.CONFIG ?? (isProduction ? undefined : defaultConfigPath(cwd));
+  const fileContent = configPath ? readConfigFile(path.resolve(cwd, configPath)) : {};
+  if (configPath) notes.push(`configuration read from ${configPath}`);
+
+  const parsed = validate(applyEnvironment(fileContent, env));
+  const varDir = path.resolve(cwd, parsed.varDir);
+  const secrets = completeSecrets(parsed, varDir, isProduction, notes);
+  const encryptionKey = parseEncryptionKey(secrets.encryptionKey);
+  if (!encryptionKey)
+    throw new ConfigError('encryptionKey (ENCRYPTION_KEY): must be 32 bytes as 64 hex characters or base64');
+
+  return {
+    notes,
+    config: {
+      ...parsed,
+      varDir,
+      database: { url: parsed.database.url ?? `sqlite:${path.join(varDir, 'licenses.sqlite')}` },
+      hooks: { ...parsed.hooks, secret: secrets.hookSecret },
+      admin: { token: secrets.adminToken },
+      encryptionKey,
+    },
+  };
+}
+
+function defaultConfigPath(cwd: string): string | undefined {
+  return fs.existsSync(path.join(cwd, 'config.example.json')) ? 'config.example.json' : undefined;
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read the configuration file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`the configuration file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Environment variables win over the file. */
+function applyEnvironment(fileContent: unknown, env: NodeJS.ProcessEnv): unknown {
+  if (typeof fileContent !== 'object' || fileContent === null || Array.isArray(fileContent)) {
+    throw new ConfigError('the configuration file must hold a JSON object');
+  }
+  const config = structuredClone(fileContent) as Record<string, Record<string, unknown> | unknown>;
+  const section = (name: string): Record<string, unknown> => {
+    const existing = config[name];
+    const value = typeof existing === 'object' && existing !== null ? (existing as Record<string, unknown>) : {};
+    config[name] = value;
+    return value;
+  };
+  if (env.NODE_ENV) config.env = env.NODE_ENV;
+  if (env.PORT !== undefined) section('http').port = parsePort(env.PORT);
+  if (env.DATABASE_URL) section('database').url = env.DATABASE_URL;
+  if (env.REDIS_URL) section('redis').url = env.REDIS_URL;
+  if (env.HOOK_SECRET) section('hooks').secret = env.HOOK_SECRET;
+  if (env.ADMIN_TOKEN) section('admin').token = env.ADMIN_TOKEN;
+  if (env.ENCRYPTION_KEY) config.encryptionKey = env.ENCRYPTION_KEY;
+  if (env.LOG_LEVEL) section('log').level = env.LOG_LEVEL;
+  return config;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new ConfigError(`http.port (PORT): "${text}" is not a port number`);
+  return port;
+}
+
+function validate(input: unknown): ParsedConfig {
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+}
+
+interface Secrets {
+  hookSecret: string;
+  adminToken: string;
+  encryptionKey: string;
+}
+
+const secretsFileSchema = z.object({ hookSecret: z.string(), adminToken: z.string(), encryptionKey: z.string() });
+
+/** Production needs every secret given; development generates missing ones once into `varDir/secrets.json`. */
+function completeSecrets(parsed: ParsedConfig, varDir: string, isProduction: boolean, notes: string[]): Secrets {
+  const given = {
+    hookSecret: parsed.hooks.secret,
+    adminToken: parsed.admin.token,
+    encryptionKey: parsed.encryptionKey,
+  };
+  if (given.hookSecret && given.adminToken && given.encryptionKey) return given as Secrets;
+  if (isProduction) {
+    const missing = [
+      !given.hookSecret && 'hooks.secret (HOOK_SECRET)',
+      !given.adminToken && 'admin.token (ADMIN_TOKEN)',
+      !given.encryptionKey && 'encryptionKey (ENCRYPTION_KEY)',
+    ].filter(Boolean);
+    throw new ConfigError(`missing secrets in production: ${missing.join(', ')}`);
+  }
+  const file = path.join(varDir, SECRETS_FILE);
+  const stored = readOrCreateSecrets(file, notes);
+  return {
+    hookSecret: given.hookSecret ?? stored.hookSecret,
+    adminToken: given.adminToken ?? stored.adminToken,
+    encryptionKey: given.encryptionKey ?? stored.encryptionKey,
+  };
+}
+
+function readOrCreateSecrets(file: string, notes: string[]): Secrets {
+  if (fs.existsSync(file)) {
+    const parsed = secretsFileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (!parsed.success) throw new ConfigError(`${file} is damaged; delete it to generate new development secrets`);
+    notes.push(`development secrets read from ${file}`);
+    return parsed.data;
+  }
+  const secrets: Secrets = {
+    hookSecret: crypto.randomBytes(32).toString('hex'),
+    adminToken: crypto.randomBytes(24).toString('base64url'),
+    encryptionKey: generateEncryptionKey(),
+  };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  notes.push(`development secrets generated into ${file} (admin token, hook secret, encryption key)`);
+  return secrets;
+}

@@ -1,0 +1,67 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import knex, { type Knex } from 'knex';
+import { migrationSource } from '../../migrations';
+
+export type DatabaseKind = 'sqlite' | 'postgres';
+
+export interface DatabaseTarget {
+  kind: DatabaseKind;
+  /** The URL as configured; for SQLite `sqlite:PATH` (or `sqlite::memory:`). */
+  url: string;
+}
+
+/** Reads `postgres://…`, `postgresql://…` or `sqlite:PATH`; anything else is a configuration error. */
+export function parseDatabaseUrl(url: string): DatabaseTarget {
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', url };
+  throw new Error(`database URL must start with postgres:// or sqlite: (got "${url.split(':')[0]}:…")`);
+}
+
+/** Opens a knex instance. SQLite files are created (with their folder) on first use. */
+export function createDatabase(url: string): Knex {
+  const target = parseDatabaseUrl(url);
+  if (target.kind === 'postgres') {
+    return knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+  }
+  const filename = url.slice('sqlite:'.length) || ':memory:';
+  if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
+  return knex({
+    client: 'better-sqlite3',
+    connection: { filename },
+    useNullAsDefault: true,
+    pool: {
+      min: 1,
+      max: 1,
+      afterCreate(conn: { pragma(sql: string): unknown }, done: (err: Error | null, conn: unknown) => void) {
+        conn.pragma('journal_mode = WAL');
+        conn.pragma('busy_timeout = 5000');
+        conn.pragma('foreign_keys = ON');
+        done(null, conn);
+      },
+    },
+  });
+}
+
+export function databaseKind(db: Knex): DatabaseKind {
+  return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
+}
+
+export async function migrateToLatest(db: Knex): Promise<string[]> {
+  const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
+  return applied;
+}
+
+export async function rollbackAll(db: Knex): Promise<void> {
+  await db.migrate.rollback({ migrationSource }, true);
+}
+
+/** True when a trivial query answers; used by readiness checks. */
+export async function pingDatabase(db: Knex): Promise<boolean> {
+  try {
+    await db.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { AnyRouteSpec } from './route-registry';
+
+const SECURITY: Record<AnyRouteSpec['auth'], object[] | undefined> = {
+  admin: [{ adminToken: [] }],
+  hook: [{ hookSignature: [] }],
+  none: [],
+};
+
+/** Builds the OpenAPI 3.1 document from the same route specs and schemas that validate requests. */
+export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { version: string }) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of routes) {
+    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    paths[path] ??= {};
+    paths[path][route.method] = {
+      summary: route.summary,
+      tags: [route.tag],
+      security: SECURITY[route.auth],
+      parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
+      ...(route.body
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+            },
+          }
+        : {}),
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, response]) => [
+          status,
+          {
+            description: response.description,
+            ...(response.schema
+              ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
+              : {}),
+          },
+        ]),
+      ),
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Control-panel license module',
+      version: info.version,
+      description: 'Gives each VPS a control-panel license from a BILLmanager-style licensing server.',
+    },
+    paths,
+    components: {
+      securitySchemes: {
+        adminToken: { type: 'http', scheme: 'bearer', description: 'admin.token from the configuration' },
+        hookSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-Signature',
+          description: 't=<unix seconds>,v1=<hex HMAC-SHA256(hooks.secret, "<t>." + raw body)>',
+        },
+      },
+    },
+  };
+}
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): object {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    reused: 'inline',
+  }) as Record<string, unknown>;
+  return rest;
+}
+
+function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): object[] {
+  if (!schema) return [];
+  const json = jsonSchema(schema, 'input') as { properties?: Record<string, object>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    schema: property,
+  }));
+}

@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import type { Logger } from 'pino';
+import type { CatalogService } from '../../catalog/catalog-service';
+import { catalogKeySchema } from '../../catalog/schemas';
+import type { LicensingModuleDefinition } from '../../domain/licensing-module';
+import { UpstreamError } from '../../domain/upstream-errors';
+import { defineRoute, type AnyRouteSpec } from '../route-registry';
+import { connectionCheckSchema, errorResponseSchema } from '../response-schemas';
+
+/** `POST /v1/admin/licensing-servers/{key}/check`: one real authenticated call to the licensing server. */
+export function licensingServerCheckRoutes(
+  catalog: CatalogService,
+  findModule: (id: string) => LicensingModuleDefinition | undefined,
+  logger: Logger,
+): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/admin/licensing-servers/:key/check',
+      tag: 'catalog',
+      auth: 'admin',
+      summary: 'Check the credentials with a real call to the licensing server',
+      params: z.object({ key: catalogKeySchema }),
+      responses: {
+        200: { description: 'ok, or not ok with the reason', schema: connectionCheckSchema },
+        401: { description: 'no token', schema: errorResponseSchema },
+        404: { description: 'unknown licensing server', schema: errorResponseSchema },
+      },
+      handler: async ({ params }) => {
+        const connection = await catalog.connectionOf(params.key);
+        const definition = findModule(connection.module);
+        if (!definition) {
+          return { status: 200, body: { ok: false, error: { code: 'unknown_module', message: connection.module } } };
+        }
+        try {
+          const settings = definition.parseSettings(connection.settings);
+          await definition.create({ ...connection, settings }, { logger }).checkConnection();
+          return { status: 200, body: { ok: true } };
+        } catch (error) {
+          const code = error instanceof UpstreamError ? error.code : 'check_failed';
+          logger.warn({ licensingServer: params.key, code }, 'licensing server check failed');
+          return { status: 200, body: { ok: false, error: { code, message: (error as Error).message } } };
+        }
+      },
+    }),
+  ];
+}
