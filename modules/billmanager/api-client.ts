@@ -7,7 +7,7 @@ import {
   type UpstreamError,
 } from '../../src/domain/upstream-errors';
 import { HttpTransport } from './http-transport';
-import { SecretRedactor } from './secrets';
+import { SecretRedactor } from './secret-redactor';
 import { parseBillmanagerReply, type BillmanagerReply, type ErrorDocument } from './xml-reply';
 
 /** Everything the API client needs to talk to one licensing server. */

@@ -4,7 +4,7 @@ import {
   UpstreamProtocolError,
   UpstreamUnavailableError,
 } from '../../src/domain/upstream-errors';
-import type { SecretRedactor } from './secrets';
+import type { SecretRedactor } from './secret-redactor';
 
 /** How one licensing server is reached over HTTP. */
 export interface HttpTransportOptions {

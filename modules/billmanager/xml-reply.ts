@@ -18,6 +18,7 @@ export const LICENSE_FIELDS = [
   'remoteid',
 ] as const;
 
+/** The name of one known license field. */
 export type LicenseField = (typeof LICENSE_FIELDS)[number];
 
 /** The known fields of one license record, as the text the upstream sent. */

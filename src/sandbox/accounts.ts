@@ -25,6 +25,7 @@ export class AccountBook {
   constructor(options: SandboxAccountOptions[] | undefined) {
     const list = options && options.length > 0 ? options : [DEFAULT_ACCOUNT];
     for (const { username, password, balance } of list) {
+      if (this.accounts.has(username)) throw new Error(`sandbox account ${username} is configured twice`);
       const initialBalance = roundMoney(balance ?? DEFAULT_ACCOUNT.balance);
       this.accounts.set(username, { username, password, initialBalance, balance: initialBalance });
     }

@@ -25,6 +25,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const server = await listen(app, options.port ?? 0, host);
   const url = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`;
   const username = core.accounts.defaultUsername;
+  let stopped: Promise<void> | undefined;
   return {
     url,
     apiUrl: `${url}${API_PATH}`,
@@ -43,7 +44,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     balance: (name) => core.accounts.balance(name),
     setBalance: (amount, name) => core.accounts.setBalance(amount, name),
     reset: () => core.reset(),
-    close: () => stop(server, closing),
+    close: () => (stopped ??= stop(server, closing)),
   };
 }
 

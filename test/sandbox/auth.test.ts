@@ -98,7 +98,10 @@ describe('sandbox: auth and dispatch', () => {
   });
 
   it('replies text/xml with an XML declaration', async () => {
-    const response = await fetch(sandbox.apiUrl, { method: 'POST', body: 'out=xml&func=soft&authinfo=reseller:sandbox' });
+    const response = await fetch(sandbox.apiUrl, {
+      method: 'POST',
+      body: 'out=xml&func=soft&authinfo=reseller:sandbox',
+    });
     assert.match(response.headers.get('content-type') ?? '', /^text\/xml/);
     assert.match(await response.text(), /^<\?xml version="1.0" encoding="UTF-8"\?>\n<doc>/);
   });

@@ -24,8 +24,8 @@ describe('sandbox: soft.edit', () => {
       'elid',
       'expiredate',
       'ip',
-      'licname',
       'lickey',
+      'licname',
       'pricelist',
       'remoteid',
       'status',
@@ -72,7 +72,10 @@ describe('sandbox: soft.edit', () => {
   });
 
   it('applies IP and name together, or neither when one is refused', async () => {
-    assert.equal(errorOf(await client.call('soft.edit', { elid: id, ip: '10.0.0.2', licname: 'x', sok: 'ok' })), undefined);
+    assert.equal(
+      errorOf(await client.call('soft.edit', { elid: id, ip: '10.0.0.2', licname: 'x', sok: 'ok' })),
+      undefined,
+    );
     const refused = await client.call('soft.edit', { elid: id, ip: '10.0.0.3', licname: 'y', sok: 'ok' });
     assert.deepEqual(errorOf(refused)?.object, 'ip');
     assert.equal(await readField('licname'), 'x');
@@ -109,7 +112,11 @@ describe('sandbox: soft.edit', () => {
   });
 
   it('answers missing/elid for an unknown or absent elid', async () => {
-    assert.deepEqual(errorOf(await client.read('123')), { type: 'missing', object: 'elid', msg: 'License 123 not found' });
+    assert.deepEqual(errorOf(await client.read('123')), {
+      type: 'missing',
+      object: 'elid',
+      msg: 'License 123 not found',
+    });
     assert.equal(errorOf(await client.call('soft.edit', {}))?.object, 'elid');
     assert.equal(errorOf(await client.call('soft.edit', { elid: '123', ip: '10.0.0.9', sok: 'ok' }))?.type, 'missing');
   });

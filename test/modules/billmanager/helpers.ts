@@ -15,7 +15,14 @@ export const SESSION = 'sess-0001-0a1b2c3d';
 export const RENEWED_SESSION = 'sess-0002-4e5f6a7b';
 export const KEYS = ['KEY-AAAA-1111-SECRET', 'KEY-BBBB-2222-SECRET'];
 /** Everything that must never appear in an error or a log line. */
-export const SECRETS = [PASSWORD, encodeURIComponent(PASSWORD), 'S3cr3t-p%40ss+word', SESSION, RENEWED_SESSION, ...KEYS];
+export const SECRETS = [
+  PASSWORD,
+  encodeURIComponent(PASSWORD),
+  'S3cr3t-p%40ss+word',
+  SESSION,
+  RENEWED_SESSION,
+  ...KEYS,
+];
 
 const FIXTURES = path.join(__dirname, '..', '..', 'fixtures', 'billmanager');
 
@@ -111,7 +118,8 @@ export function renderError(error: unknown): string {
 /** Fails when the text holds any of the {@link SECRETS}. */
 export function assertNoSecret(text: string): void {
   for (const secret of SECRETS) {
-    if (text.includes(secret)) throw new Error(`A secret leaked: …${text.slice(text.indexOf(secret) - 80, text.indexOf(secret) + 80)}…`);
+    if (text.includes(secret))
+      throw new Error(`A secret leaked: …${text.slice(text.indexOf(secret) - 80, text.indexOf(secret) + 80)}…`);
   }
 }
 
