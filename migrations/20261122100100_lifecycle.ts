@@ -68,7 +68,12 @@ export async function up(knex: Knex): Promise<void> {
     t.string('created_at', 32).notNullable();
     t.string('updated_at', 32).notNullable();
     t.string('finished_at', 32);
+    /** Delivery of the finished operation to `platform.callbackUrl`: null (none due), `pending` or `delivered`. */
+    t.string('callback_state', 16);
+    t.integer('callback_attempts').notNullable().defaultTo(0);
+    t.string('callback_next_at', 32);
     t.unique(['service_id', 'sequence']);
+    t.index(['callback_state', 'callback_next_at']);
     t.index(['status', 'service_id']);
     t.index(['created_at']);
   });

@@ -4,22 +4,28 @@ import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { findLicensingModule } from '../modules';
+import { version } from '../package.json';
 import { applyCatalog } from './catalog/apply-catalog';
 import { CatalogService } from './catalog/catalog-service';
 import type { Config } from './config/schema';
 import { createDatabase, migrateToLatest, pingDatabase } from './db/database';
-import { KnexEnumerationStore } from './db/enumeration-store';
-import { KnexLicensingServerStore } from './db/licensing-server-store';
-import { KnexPeriodComparisonStore } from './db/period-comparison-store';
-import { KnexTariffPlanStore } from './db/tariff-plan-store';
+import { createStores, type Stores } from './db/stores';
 import { createHttpApp } from './http/app';
 import { catalogRoutes } from './http/routes/catalog-routes';
 import { healthRoutes } from './http/routes/health-routes';
+import { hookRoutes } from './http/routes/hook-routes';
+import { licenseRoutes } from './http/routes/license-routes';
 import { licensingServerCheckRoutes } from './http/routes/licensing-server-check-routes';
-import { ensureRedis, type RedisRuntime } from './infra/redis-runtime';
+import { operationRoutes } from './http/routes/operation-routes';
+import { ensureRedis } from './infra/redis-runtime';
+import { HookIntake } from './lifecycle/intake';
+import type { LifecycleDeps } from './lifecycle/lifecycle-deps';
+import { CachingModuleProvider } from './lifecycle/module-provider';
+import { startWorkers } from './queue/start-workers';
+import { createOperationQueue } from './queue/operation-queue';
+import { Relay } from './queue/relay';
 import { startSandbox, type SandboxHandle } from './sandbox/server';
 import { SecretBox } from './security/secret-box';
-import { version } from '../package.json';
 
 export type Role = 'all' | 'api' | 'worker';
 
@@ -27,18 +33,24 @@ export interface RunningService {
   /** Where the HTTP API listens, when this process serves it. */
   url: string | null;
   db: Knex;
+  stores: Stores;
   catalog: CatalogService;
+  relay: Relay;
+  sandbox: SandboxHandle | null;
+  /** Stops intake, lets running operations finish (within `worker.shutdownGraceMs`), then closes everything. */
   stop(): Promise<void>;
 }
 
 /**
  * Builds the service from a validated configuration: database and migrations, Redis, the module registry, the
- * catalog, then the HTTP API (role `all` or `api`). Stopping undoes it in reverse order.
+ * catalog, then the HTTP API (role `all` or `api`) and the workers (role `all` or `worker`). Stopping undoes it
+ * in reverse order.
  */
 export async function startService(config: Config, logger: Logger, role: Role = 'all'): Promise<RunningService> {
   const stack: Array<() => Promise<void>> = [];
   const stop = async () => {
-    for (const undo of stack.reverse()) await undo().catch((err) => logger.warn({ err }, 'error while stopping'));
+    for (const undo of stack.splice(0).reverse())
+      await undo().catch((err) => logger.warn({ err }, 'error while stopping'));
   };
   try {
     const db = createDatabase(config.database.url);
@@ -46,44 +58,62 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     const applied = await migrateToLatest(db);
     logger.info({ database: db.client.config.client, applied }, 'database ready');
 
-    const redisRuntime: RedisRuntime = await ensureRedis({
-      configuredUrl: config.redis.url,
-      varDir: config.varDir,
-      logger,
-    });
+    const redisRuntime = await ensureRedis({ configuredUrl: config.redis.url, varDir: config.varDir, logger });
     stack.push(() => redisRuntime.stop());
-    const redis = new Redis(redisRuntime.url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      lazyConnect: false,
-    });
-    redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-    stack.push(async () => void redis.disconnect());
+    const producer = new Redis(redisRuntime.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    producer.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+    stack.push(async () => void producer.disconnect());
 
     const sandbox = await maybeStartSandbox(config, logger);
     if (sandbox) stack.push(() => sandbox.close());
 
+    const stores = createStores(db, new SecretBox(config.encryptionKey));
     const catalog = new CatalogService({
       db,
-      licensingServers: new KnexLicensingServerStore(db),
-      enumerations: new KnexEnumerationStore(db),
-      tariffPlans: new KnexTariffPlanStore(db),
-      periodComparisons: new KnexPeriodComparisonStore(db),
+      ...stores,
       secretBox: new SecretBox(config.encryptionKey),
       findModule: findLicensingModule,
       now: () => new Date(),
     });
     if (config.catalog) await applyCatalog(catalog, config.catalog, { sandbox }, logger);
 
+    const deps: LifecycleDeps = {
+      db,
+      ...stores,
+      modules: new CachingModuleProvider(catalog, findLicensingModule, logger),
+      settings: {
+        ...config.lifecycle,
+        leaseMs: config.worker.leaseMs,
+        reconcileDelayMs: config.worker.reconcileDelayMs,
+      },
+      logger,
+      now: () => new Date(),
+    };
+    const queue = createOperationQueue(config.worker.queueName, producer);
+    stack.push(() => queue.close());
+    const relay = new Relay(stores.operations, queue, logger);
+    relay.start(config.worker.relayIntervalMs);
+    stack.push(() => relay.stop());
+
+    if (role !== 'api') {
+      const workers = await startWorkers({ config, deps, redisUrl: redisRuntime.url, relay, logger });
+      stack.push(() => workers.close(config.worker.shutdownGraceMs));
+    }
+
     let url: string | null = null;
     if (role !== 'worker') {
+      const intake = new HookIntake(deps);
       const app = createHttpApp({
         logger,
         adminToken: config.admin.token,
         bodyLimitBytes: config.http.bodyLimitBytes,
         version,
+        hooks: { secret: config.hooks.secret, toleranceSeconds: config.hooks.toleranceSeconds },
         routes: [
-          ...healthRoutes(async () => ({ database: await pingDatabase(db), redis: await pingRedisClient(redis) })),
+          ...healthRoutes(async () => ({ database: await pingDatabase(db), redis: await pingRedisClient(producer) })),
+          ...hookRoutes(intake, () => relay.nudge()),
+          ...operationRoutes({ ...stores, onRetry: () => relay.nudge() }),
+          ...licenseRoutes({ licenses: stores.licenses, poolMarginHours: config.lifecycle.poolMarginHours }),
           ...catalogRoutes(catalog),
           ...licensingServerCheckRoutes(catalog, findLicensingModule, logger),
         ],
@@ -93,12 +123,13 @@ export async function startService(config: Config, logger: Logger, role: Role = 
         server.once('error', reject);
         server.listen(config.http.port, config.http.host, () => resolve());
       });
+      // Stopping begins here: no new hooks are taken while running operations finish.
       stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const { port } = server.address() as AddressInfo;
       url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
       logger.info({ url, role }, 'HTTP API listening');
     }
-    return { url, db, catalog, stop };
+    return { url, db, stores, catalog, relay, sandbox, stop };
   } catch (error) {
     await stop();
     throw error;
@@ -106,22 +137,18 @@ export async function startService(config: Config, logger: Logger, role: Role = 
 }
 
 async function pingRedisClient(redis: Redis): Promise<boolean> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref());
   try {
-    const answer = await Promise.race([
-      redis.ping(),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000)),
-    ]);
-    return answer === 'PONG';
+    return (await Promise.race([redis.ping(), timeout])) === 'PONG';
   } catch {
     return false;
   }
 }
 
-/** Outside production, the in-process sandbox serves the catalog's `"url": "sandbox"` licensing servers. */
+/** Outside production only, the in-process sandbox serves the catalog's `"url": "sandbox"` licensing servers. */
 async function maybeStartSandbox(config: Config, logger: Logger): Promise<SandboxHandle | null> {
   const sandboxServers = config.catalog?.licensingServers.filter((s) => s.url === 'sandbox') ?? [];
-  const enabled = config.sandbox.enabled === 'auto' ? config.env !== 'production' : config.sandbox.enabled;
-  if (!enabled || sandboxServers.length === 0) return null;
+  if (config.env === 'production' || config.sandbox.enabled === false || sandboxServers.length === 0) return null;
   const sandbox = await startSandbox({
     accounts: sandboxServers.map((s) => ({ username: s.username, password: s.password })),
   });

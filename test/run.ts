@@ -22,6 +22,7 @@ interface RunResult {
   detail: string;
 }
 
+const REPO_ROOT = path.resolve(__dirname, '..');
 const MOCHA_BIN = require.resolve('mocha/bin/mocha.js');
 /** Mocha options that take a value: the word after them is not a spec. */
 const VALUE_OPTIONS = new Set(
@@ -33,7 +34,7 @@ const VALUE_OPTIONS = new Set(
 const isCi = process.env.CI === 'true' || process.env.CI === '1';
 const postgresUrl = process.env.TEST_DATABASE_URL || DEFAULT_TEST_DATABASE_URL;
 let redis: RedisRuntime | undefined;
-let redisVarDir: string | undefined;
+let scratchDir: string | undefined;
 
 async function main(): Promise<number> {
   const backends = selectedBackends(process.env.TEST_DB_ONLY);
@@ -52,9 +53,9 @@ async function main(): Promise<number> {
     }
   }
 
-  redisVarDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-test-run-'));
-  redis = await ensureRedis({ configuredUrl: process.env.TEST_REDIS_URL || undefined, varDir: redisVarDir, logger });
-  const mochaArgs = toMochaArgs(process.argv.slice(2));
+  scratchDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-test-run-'));
+  redis = await ensureRedis({ configuredUrl: process.env.TEST_REDIS_URL || undefined, varDir: scratchDir, logger });
+  const mochaArgs = toMochaArgs(process.argv.slice(2), scratchDir);
 
   for (const backend of backends) {
     if (backend === 'postgres' && postgresDown) {
@@ -102,18 +103,23 @@ async function postgresProblem(url: string): Promise<string | undefined> {
   }
 }
 
-/** Passes options through; turns file names and globs into `--spec` so they replace `.mocharc.json`'s spec list. */
-function toMochaArgs(args: string[]): string[] {
-  return args.flatMap((arg, index) => {
-    const previous = args[index - 1];
-    const isValue = previous !== undefined && VALUE_OPTIONS.has(previous);
-    return !arg.startsWith('-') && !isValue ? ['--spec', arg] : [arg];
-  });
+/**
+ * Passes options through. Mocha adds CLI specs to the config's spec list instead of replacing it, so when file names
+ * or globs are given, mocha gets a copy of `.mocharc.json` without `spec`.
+ */
+function toMochaArgs(args: string[], dir: string): string[] {
+  const specs = args.filter((arg, index) => !arg.startsWith('-') && !VALUE_OPTIONS.has(args[index - 1] ?? ''));
+  if (specs.length === 0) return args;
+  const configText = fs.readFileSync(path.join(REPO_ROOT, '.mocharc.json'), 'utf8');
+  const { spec: _configuredSpecs, ...config } = JSON.parse(configText) as Record<string, unknown>;
+  const configFile = path.join(dir, 'mocharc-without-spec.json');
+  fs.writeFileSync(configFile, JSON.stringify(config));
+  return ['--config', configFile, ...args];
 }
 
 function runMocha(backend: Backend, redisUrl: string, args: string[]): Promise<number> {
   const env = { ...process.env, TEST_DB: backend, TEST_REDIS_URL: redisUrl };
-  const child = spawn(process.execPath, [MOCHA_BIN, ...args], { stdio: 'inherit', env });
+  const child = spawn(process.execPath, [MOCHA_BIN, ...args], { stdio: 'inherit', env, cwd: REPO_ROOT });
   return new Promise((resolve) => {
     child.once('error', (err) => {
       console.error(`[test] could not run mocha: ${err.message}`);
@@ -127,8 +133,8 @@ async function stopRedis(): Promise<void> {
   const running = redis;
   redis = undefined;
   await running?.stop();
-  if (redisVarDir) fs.rmSync(redisVarDir, { recursive: true, force: true });
-  redisVarDir = undefined;
+  if (scratchDir) fs.rmSync(scratchDir, { recursive: true, force: true });
+  scratchDir = undefined;
 }
 
 function printBox(lines: string[]): void {

@@ -73,6 +73,53 @@ export const configSchema = z.object({
       callbackUrl: z.url().optional(),
     })
     .prefault({}),
+  lifecycle: z
+    .object({
+      /** Suspend and resume the license with the service. Default true. */
+      suspendWithService: z.boolean().default(true),
+      /** Suspend a license upstream while it waits in the pool (reuse resumes it). Default true. */
+      suspendPooledLicenses: z.boolean().default(true),
+      /** A pooled license must be paid at least this much past now to be reused or kept. Default 24 hours. */
+      poolMarginHours: z.number().min(0).default(24),
+      /** The scheduler renews a license this many days before it lapses. Default 3. */
+      renewalLeadDays: z.number().min(0).default(3),
+      /** Attempts (network failures, 5xx) before an operation fails for a person to look at. Default 10. */
+      maxAttempts: z.number().int().positive().default(10),
+      /** First retry delay; doubles each attempt, with jitter. Default 5 s. */
+      retryBaseMs: z.number().int().positive().default(5000),
+      /** Longest retry delay. Default 15 minutes. */
+      retryMaxMs: z
+        .number()
+        .int()
+        .positive()
+        .default(15 * 60 * 1000),
+    })
+    .prefault({}),
+  worker: z
+    .object({
+      /** Operations one worker process runs at once (different services only). Default 8. */
+      concurrency: z.number().int().positive().max(256).default(8),
+      /** The BullMQ queue's name (and key prefix in Redis). Default `license-operations`. */
+      queueName: z.string().min(1).default('license-operations'),
+      /** How long a claimed operation stays with its worker without a heartbeat. Default 60 s. */
+      leaseMs: z.number().int().min(1000).default(60_000),
+      /** How often the relay re-enqueues committed operations that Redis does not hold. Default 5 s. */
+      relayIntervalMs: z.number().int().positive().default(5000),
+      /** How often the scheduler looks for licenses to renew and pooled licenses that expired. Default 10 min. */
+      schedulerIntervalMs: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * 60 * 1000),
+      /**
+       * An upstream call whose outcome is unknown (time-out, crash) is looked up upstream only this long after it
+       * was started, so a call still in flight cannot be missed and repeated. Default 45 s.
+       */
+      reconcileDelayMs: z.number().int().min(0).default(45_000),
+      /** How long SIGTERM waits for running operations before exiting. Default 30 s. */
+      shutdownGraceMs: z.number().int().min(0).default(30_000),
+    })
+    .prefault({}),
   sandbox: z
     .object({
       /**

@@ -22,7 +22,13 @@ export function parseDatabaseUrl(url: string): DatabaseTarget {
 export function createDatabase(url: string): Knex {
   const target = parseDatabaseUrl(url);
   if (target.kind === 'postgres') {
-    return knex({ client: 'pg', connection: url, pool: { min: 0, max: 10 } });
+    return knex({
+      client: 'pg',
+      connection: { connectionString: url, connectionTimeoutMillis: 3000 },
+      pool: { min: 0, max: 10 },
+      // A hook must hear "503" quickly when the database is away, not wait a minute for a connection.
+      acquireConnectionTimeout: 3000,
+    });
   }
   const filename = url.slice('sqlite:'.length) || ':memory:';
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
@@ -64,4 +70,27 @@ export async function pingDatabase(db: Knex): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P03',
+  '08001',
+  '08006',
+  'SQLITE_BUSY',
+]);
+
+/** True for errors that mean the database is unreachable or busy, not that the query was wrong. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const e = error as { code?: string; name?: string; message?: string } | null;
+  if (!e) return false;
+  if (e.name === 'KnexTimeoutError') return true;
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  return /Connection terminated|connect ECONNREFUSED|database system is (starting up|shutting down)/.test(
+    e.message ?? '',
+  );
 }

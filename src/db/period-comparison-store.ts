@@ -46,7 +46,7 @@ export class KnexPeriodComparisonStore implements PeriodComparisonStore {
       source_period: periodToDb(rule.sourcePeriod),
       target_period: periodToDb(rule.targetPeriod),
       tariff_plan: rule.tariffPlan,
-      product_type: rule.tariffPlan ? null : rule.productType,
+      product_type: rule.productType,
       scope_key: scopeKey(rule),
       created_at: now.toISOString(),
     });

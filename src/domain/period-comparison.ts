@@ -112,7 +112,7 @@ export function isOrderable(period: Period, orderablePeriods: readonly Period[])
  */
 export function shortestPeriod(periods: readonly Period[]): Period {
   if (periods.length === 0) throw new RangeError('There is no period to choose from');
-  return periods.reduce((shortest, period) => (comparePeriods(period, shortest) > 0 ? period : shortest));
+  return periods.reduce((shortest, period) => (comparePeriods(period, shortest) < 0 ? period : shortest));
 }
 
 /**

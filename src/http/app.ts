@@ -5,6 +5,8 @@ import { requireAdminToken, requireJsonBody } from './guards';
 import { buildOpenApiDocument } from './openapi';
 import { defineRoute, mountRoutes, type AnyRouteSpec, type RouteAuth } from './route-registry';
 import { requestLogger } from './request-logger';
+import { requireHookSignature } from './hook-signature';
+import { InvalidInputError } from '../errors';
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -13,8 +15,8 @@ export interface HttpAppOptions {
   version: string;
   /** Every route of the service; the OpenAPI document is built from them. */
   routes: readonly AnyRouteSpec[];
-  /** Middleware that checks hook signatures (added by the lifecycle). */
-  hookGuards?: RequestHandler[];
+  /** Hooks under `/v1/hooks/` are signed with this secret; the signature is checked on the raw body first. */
+  hooks?: { secret: string; toleranceSeconds: number };
 }
 
 /** Raw bytes of a JSON body, kept for signature checks. */
@@ -25,6 +27,16 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLogger(options.logger));
+  if (options.hooks) {
+    app.use(
+      '/v1/hooks',
+      express.raw({ type: () => true, limit: options.bodyLimitBytes }),
+      keepRawBody,
+      requireHookSignature(options.hooks.secret, options.hooks.toleranceSeconds),
+      requireJsonBody,
+      parseJsonBody,
+    );
+  }
   app.use(requireJsonBody);
   app.use(
     express.json({
@@ -51,7 +63,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const guards: Record<RouteAuth, RequestHandler[]> = {
     none: [],
     admin: [requireAdminToken(options.adminToken)],
-    hook: options.hookGuards ?? [],
+    hook: [],
   };
   const router = express.Router();
   mountRoutes(router, routes, guards);
@@ -60,3 +72,24 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.use(errorMiddleware(options.logger));
   return app;
 }
+
+const keepRawBody: RequestHandler = (req, _res, next) => {
+  (req as RequestWithRawBody).rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  next();
+};
+
+/** The hooks' JSON, parsed only after the signature over the raw bytes has been checked. */
+const parseJsonBody: RequestHandler = (req, _res, next) => {
+  const raw = (req as RequestWithRawBody).rawBody!;
+  if (raw.length === 0) {
+    req.body = undefined;
+    next();
+    return;
+  }
+  try {
+    req.body = JSON.parse(raw.toString('utf8'));
+    next();
+  } catch {
+    next(new InvalidInputError('the request body is not valid JSON', null, 'invalid_json'));
+  }
+};

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { isDatabaseUnavailable } from '../db/database';
 import { NotFoundError, ServiceError } from '../errors';
 
 /** The contract's error body. */
@@ -31,6 +32,15 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
     const bodyParserError = BODY_PARSER_ERRORS[(error as { type?: string })?.type ?? ''];
     if (bodyParserError) {
       res.status(bodyParserError.status).json(errorBody(bodyParserError.code, bodyParserError.message));
+      return;
+    }
+    if (isDatabaseUnavailable(error)) {
+      logger.warn({ method: req.method, path: req.path, err: (error as Error).message }, 'database unavailable');
+      res
+        .status(503)
+        .json(
+          errorBody('dependency_down', 'the database does not answer; try again shortly', { dependency: 'database' }),
+        );
       return;
     }
     logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');

@@ -25,12 +25,19 @@ export async function testRedisUrl(): Promise<string> {
 
 async function startTestRedis(): Promise<RedisRuntime> {
   const configuredUrl = process.env.TEST_REDIS_URL || undefined;
-  if (!configuredUrl) varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-test-redis-'));
-  return ensureRedis({
-    configuredUrl,
-    varDir: varDir ?? os.tmpdir(),
-    logger: configuredUrl ? silentLogger : consoleLogger,
+  if (configuredUrl) return ensureRedis({ configuredUrl, varDir: os.tmpdir(), logger: silentLogger });
+  varDir = fs.mkdtempSync(path.join(os.tmpdir(), 'plm-test-redis-'));
+  const started = await ensureRedis({ varDir, logger: consoleLogger }).catch((err: unknown) => {
+    removeVarDir();
+    throw err;
   });
+  if (!started.private) removeVarDir();
+  return started;
+}
+
+function removeVarDir(): void {
+  if (varDir) fs.rmSync(varDir, { recursive: true, force: true });
+  varDir = undefined;
 }
 
 /** Stops the private Redis if this process started one (root hook `afterAll`). Safe to call more than once. */
@@ -38,8 +45,7 @@ export async function stopTestRedis(): Promise<void> {
   const started = runtime;
   runtime = undefined;
   if (started) await (await started.catch(() => undefined))?.stop();
-  if (varDir) fs.rmSync(varDir, { recursive: true, force: true });
-  varDir = undefined;
+  removeVarDir();
 }
 
 /**

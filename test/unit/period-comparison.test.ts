@@ -14,6 +14,7 @@ import {
   type PeriodRule,
 } from '../../src/domain/period-comparison';
 
+// Every assert.ok carries a message: without one, Node 20 reads the source to build it, which hangs under tsx.
 const SERVER = 'ispsystem';
 const OTHER_SERVER = 'reseller';
 const PLAN = 'vps-monthly';
@@ -232,7 +233,7 @@ describe('period comparison', () => {
         assert.throws(
           () => resolveLicensePeriod(input(given)),
           (error: unknown) => {
-            assert.ok(error instanceof PeriodConfigurationError);
+            assert.ok(error instanceof PeriodConfigurationError, `unexpected error ${String(error)}`);
             assert.equal(error.name, 'PeriodConfigurationError');
             assert.equal(error.problem, expected.problem);
             assert.equal(error.ruleId, expected.ruleId);
@@ -380,13 +381,13 @@ describe('period comparison', () => {
         fc.property(validRulesArb, contextArb, (rules, context) => {
           try {
             const result = resolveLicensePeriod({ rules, ...context });
-            assert.ok(isOrderable(result.targetPeriod, context.orderablePeriods));
+            assert.ok(isOrderable(result.targetPeriod, context.orderablePeriods), 'the answer is not orderable');
           } catch (error) {
-            assert.ok(error instanceof PeriodConfigurationError);
+            assert.ok(error instanceof PeriodConfigurationError, `unexpected error ${String(error)}`);
             assert.equal(error.problem, 'target_not_orderable');
             const culprit = rules.find((r) => r.id === error.ruleId)!;
-            assert.ok(applies(culprit, context));
-            assert.ok(!isOrderable(culprit.targetPeriod, context.orderablePeriods));
+            assert.ok(applies(culprit, context), 'the rule named does not apply');
+            assert.ok(!isOrderable(culprit.targetPeriod, context.orderablePeriods), 'the target named is orderable');
           }
         }),
       );
@@ -457,8 +458,9 @@ describe('period comparison', () => {
             assert.deepEqual(result, { targetPeriod: context.sourcePeriod, rule: null, reason: 'same' });
           } else {
             assert.equal(result.reason, 'minimum');
-            assert.ok(isOrderable(result.targetPeriod, context.orderablePeriods));
-            for (const other of context.orderablePeriods) assert.ok(comparePeriods(result.targetPeriod, other) <= 0);
+            assert.ok(isOrderable(result.targetPeriod, context.orderablePeriods), 'the minimum is not orderable');
+            for (const other of context.orderablePeriods)
+              assert.ok(comparePeriods(result.targetPeriod, other) <= 0, `${String(other)} is shorter`);
           }
         }),
       );

@@ -1,0 +1,298 @@
+import type { Knex } from 'knex';
+import type {
+  OperationError,
+  OperationEvent,
+  OperationResult,
+  OperationStatus,
+  ServiceFacts,
+} from '../domain/lifecycle';
+import { fromJson, toJson } from './columns';
+
+export interface OperationRecord {
+  id: string;
+  event: OperationEvent;
+  serviceId: string;
+  sequence: number;
+  status: OperationStatus;
+  attempts: number;
+  /** The service as the hook described it. */
+  payload: ServiceFacts;
+  result: OperationResult | null;
+  error: OperationError | null;
+  leaseOwner: string | null;
+  leaseUntil: Date | null;
+  notBefore: Date | null;
+  createdAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+  /** Deliveries of this operation to the platform's callback URL tried so far. */
+  callbackAttempts: number;
+}
+
+/** How an attempt ended: finished for good, or to be tried again (not before a time). */
+export type AttemptOutcome =
+  | { status: 'succeeded'; result: OperationResult }
+  | { status: 'failed'; error: OperationError }
+  | { status: 'queued' | 'waiting'; error: OperationError | null; notBefore: Date };
+
+/** The claim lost its lease to another worker (it expired); the current attempt must stop touching anything. */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+}
+
+export interface OperationStore {
+  create(
+    trx: Knex.Transaction,
+    op: { id: string; event: OperationEvent; serviceId: string; sequence: number; payload: ServiceFacts },
+    now: Date,
+  ): Promise<OperationRecord>;
+  get(id: string, trx?: Knex): Promise<OperationRecord | null>;
+  list(filter: { status?: OperationStatus; serviceId?: string }, limit: number): Promise<OperationRecord[]>;
+  /**
+   * Compare-and-set to `running` with a lease: succeeds only for a queued or waiting operation whose time has come,
+   * or a running one whose lease has passed (its worker died), and only when no earlier operation of the same
+   * service is unsettled. Null when not claimable (a duplicate job, or not its turn).
+   */
+  claim(id: string, owner: string, leaseMs: number, now: Date): Promise<OperationRecord | null>;
+  /** Extends the lease; false when it was lost. */
+  renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
+  /** Throws `LeaseLostError` unless `owner` still holds the running operation (call inside the write's transaction). */
+  assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void>;
+  /** Records how the attempt ended, if the lease is still held. */
+  finishAttempt(
+    trx: Knex.Transaction,
+    id: string,
+    owner: string,
+    outcome: AttemptOutcome,
+    now: Date,
+    callbackDue: boolean,
+  ): Promise<void>;
+  /** The head operation of each service that is ready to run: what the relay puts on the queue. */
+  listRunnable(now: Date, limit: number): Promise<Array<{ id: string; attempts: number }>>;
+  /** Puts a failed or waiting operation back to run now; null when its status does not allow it. */
+  retry(id: string, now: Date): Promise<OperationRecord | null>;
+  /** Whether an earlier operation of the same service is not yet settled. */
+  isBehind(op: Pick<OperationRecord, 'serviceId' | 'sequence'>, trx?: Knex): Promise<boolean>;
+  listCallbacksDue(now: Date, limit: number): Promise<OperationRecord[]>;
+  recordCallback(id: string, delivered: boolean, nextAt: Date | null, now: Date): Promise<void>;
+}
+
+interface Row {
+  id: string;
+  event: OperationEvent;
+  service_id: string;
+  sequence: number;
+  status: OperationStatus;
+  attempts: number;
+  payload: string;
+  result: string | null;
+  error: string | null;
+  lease_owner: string | null;
+  lease_until: string | null;
+  not_before: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+  callback_attempts: number;
+}
+
+const TABLE = 'operations';
+
+export class KnexOperationStore implements OperationStore {
+  constructor(private readonly db: Knex) {}
+
+  async create(
+    trx: Knex.Transaction,
+    op: { id: string; event: OperationEvent; serviceId: string; sequence: number; payload: ServiceFacts },
+    now: Date,
+  ) {
+    const at = now.toISOString();
+    const row = {
+      id: op.id,
+      event: op.event,
+      service_id: op.serviceId,
+      sequence: op.sequence,
+      status: (await this.isBehind(op, trx)) ? 'waiting' : 'queued',
+      attempts: 0,
+      payload: toJson(op.payload),
+      created_at: at,
+      updated_at: at,
+    };
+    await trx(TABLE).insert(row);
+    return (await this.get(op.id, trx))!;
+  }
+
+  async get(id: string, trx: Knex = this.db): Promise<OperationRecord | null> {
+    const row = await trx<Row>(TABLE).where({ id }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  async list(filter: { status?: OperationStatus; serviceId?: string }, limit: number): Promise<OperationRecord[]> {
+    const query = this.db<Row>(TABLE)
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ])
+      .limit(limit);
+    if (filter.status) query.where({ status: filter.status });
+    if (filter.serviceId) query.where({ service_id: filter.serviceId });
+    return (await query).map(toRecord);
+  }
+
+  async claim(id: string, owner: string, leaseMs: number, now: Date): Promise<OperationRecord | null> {
+    const at = now.toISOString();
+    const changed = await this.db(TABLE)
+      .where({ id })
+      .where((q) =>
+        q
+          .where((ready) =>
+            ready
+              .whereIn('status', ['queued', 'waiting'])
+              .where((t) => t.whereNull('not_before').orWhere('not_before', '<=', at)),
+          )
+          .orWhere((stale) => stale.where('status', 'running').where('lease_until', '<', at)),
+      )
+      .whereNotExists(this.unsettledPredecessors())
+      .update({
+        status: 'running',
+        lease_owner: owner,
+        lease_until: new Date(now.getTime() + leaseMs).toISOString(),
+        attempts: this.db.raw('attempts + 1'),
+        updated_at: at,
+      });
+    return changed === 1 ? this.get(id) : null;
+  }
+
+  async renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+    const changed = await this.db(TABLE)
+      .where({ id, lease_owner: owner, status: 'running' })
+      .update({ lease_until: new Date(now.getTime() + leaseMs).toISOString() });
+    return changed === 1;
+  }
+
+  async assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void> {
+    const changed = await trx(TABLE)
+      .where({ id, lease_owner: owner, status: 'running' })
+      .where('lease_until', '>', now.toISOString())
+      .update({ updated_at: now.toISOString() });
+    if (changed !== 1) throw new LeaseLostError(`operation ${id}: lease lost`);
+  }
+
+  async finishAttempt(
+    trx: Knex.Transaction,
+    id: string,
+    owner: string,
+    outcome: AttemptOutcome,
+    now: Date,
+    callbackDue: boolean,
+  ) {
+    await this.assertLease(trx, id, owner, now);
+    const at = now.toISOString();
+    const final = outcome.status === 'succeeded' || outcome.status === 'failed';
+    await trx(TABLE)
+      .where({ id })
+      .update({
+        status: outcome.status,
+        result: outcome.status === 'succeeded' ? toJson(outcome.result) : null,
+        error: outcome.status === 'succeeded' ? null : outcome.error ? toJson(outcome.error) : null,
+        not_before: 'notBefore' in outcome ? outcome.notBefore.toISOString() : null,
+        lease_owner: null,
+        lease_until: null,
+        finished_at: final ? at : null,
+        callback_state: final && callbackDue ? 'pending' : null,
+        callback_next_at: final && callbackDue ? at : null,
+        updated_at: at,
+      });
+  }
+
+  async listRunnable(now: Date, limit: number) {
+    const at = now.toISOString();
+    return this.db(`${TABLE} as o`)
+      .where((q) =>
+        q
+          .where((ready) =>
+            ready
+              .whereIn('o.status', ['queued', 'waiting'])
+              .where((t) => t.whereNull('o.not_before').orWhere('o.not_before', '<=', at)),
+          )
+          .orWhere((stale) => stale.where('o.status', 'running').where('o.lease_until', '<', at)),
+      )
+      .whereNotExists(this.unsettledPredecessors('o'))
+      .orderBy('o.created_at')
+      .limit(limit)
+      .select('o.id', 'o.attempts');
+  }
+
+  async retry(id: string, now: Date): Promise<OperationRecord | null> {
+    const changed = await this.db(TABLE).where({ id }).whereIn('status', ['failed', 'waiting']).update({
+      status: 'queued',
+      not_before: null,
+      finished_at: null,
+      callback_state: null,
+      updated_at: now.toISOString(),
+    });
+    return changed === 1 ? this.get(id) : null;
+  }
+
+  async isBehind(op: Pick<OperationRecord, 'serviceId' | 'sequence'>, trx: Knex = this.db): Promise<boolean> {
+    const row = await trx(TABLE)
+      .where({ service_id: op.serviceId })
+      .where('sequence', '<', op.sequence)
+      .whereNot({ status: 'succeeded' })
+      .first('id');
+    return row !== undefined;
+  }
+
+  async listCallbacksDue(now: Date, limit: number): Promise<OperationRecord[]> {
+    const rows: Row[] = await this.db(TABLE)
+      .where({ callback_state: 'pending' })
+      .where('callback_next_at', '<=', now.toISOString())
+      .orderBy('callback_next_at')
+      .limit(limit);
+    return rows.map(toRecord);
+  }
+
+  async recordCallback(id: string, delivered: boolean, nextAt: Date | null, now: Date): Promise<void> {
+    await this.db(TABLE)
+      .where({ id, callback_state: 'pending' })
+      .update({
+        callback_state: delivered ? 'delivered' : 'pending',
+        callback_attempts: this.db.raw('callback_attempts + 1'),
+        callback_next_at: nextAt?.toISOString() ?? null,
+        updated_at: now.toISOString(),
+      });
+  }
+
+  /** Earlier operations of the same service that are not settled: they hold this one back. */
+  private unsettledPredecessors(alias = TABLE) {
+    const db = this.db;
+    return function (this: Knex.QueryBuilder) {
+      this.select(db.raw('1'))
+        .from(`${TABLE} as p`)
+        .whereRaw(`p.service_id = ${alias}.service_id`)
+        .whereRaw(`p.sequence < ${alias}.sequence`)
+        .whereNot('p.status', 'succeeded');
+    };
+  }
+}
+
+function toRecord(row: Row): OperationRecord {
+  return {
+    id: row.id,
+    event: row.event,
+    serviceId: row.service_id,
+    sequence: Number(row.sequence),
+    status: row.status,
+    attempts: Number(row.attempts),
+    payload: fromJson<ServiceFacts>(row.payload)!,
+    result: fromJson<OperationResult>(row.result),
+    error: fromJson<OperationError>(row.error),
+    leaseOwner: row.lease_owner,
+    leaseUntil: row.lease_until ? new Date(row.lease_until) : null,
+    notBefore: row.not_before ? new Date(row.not_before) : null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    finishedAt: row.finished_at,
+    callbackAttempts: Number(row.callback_attempts ?? 0),
+  };
+}

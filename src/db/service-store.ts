@@ -1,0 +1,106 @@
+import type { Knex } from 'knex';
+import type { ServiceStatus } from '../domain/lifecycle';
+import type { Period } from '../domain/period';
+import { fromDbTime, periodFromDb, periodToDb } from './columns';
+
+export interface ServiceRecord {
+  id: string;
+  name: string | null;
+  ip: string | null;
+  tariffPlan: string | null;
+  period: Period | null;
+  paidUntil: Date | null;
+  controlPanel: string | null;
+  status: ServiceStatus;
+  lastSequence: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ServicePatch = Partial<
+  Pick<ServiceRecord, 'name' | 'ip' | 'tariffPlan' | 'period' | 'paidUntil' | 'controlPanel' | 'status'>
+>;
+
+export interface ServiceStore {
+  /** Creates the row (status `pending`) if the platform never named this service before, and gives out the next sequence number. */
+  nextSequence(trx: Knex.Transaction, serviceId: string, now: Date): Promise<number>;
+  get(serviceId: string, trx?: Knex): Promise<ServiceRecord | null>;
+  update(serviceId: string, patch: ServicePatch, now: Date, trx?: Knex): Promise<void>;
+  /** Active services whose license (bound) is paid until before `before` while the service is paid further. */
+  listDueForRenewal(before: Date, limit: number): Promise<string[]>;
+}
+
+interface Row {
+  id: string;
+  name: string | null;
+  ip: string | null;
+  tariff_plan: string | null;
+  period: string | null;
+  paid_until: string | null;
+  control_panel: string | null;
+  status: ServiceStatus;
+  last_sequence: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export class KnexServiceStore implements ServiceStore {
+  constructor(private readonly db: Knex) {}
+
+  async nextSequence(trx: Knex.Transaction, serviceId: string, now: Date): Promise<number> {
+    const at = now.toISOString();
+    await trx('services')
+      .insert({ id: serviceId, status: 'pending', last_sequence: 0, created_at: at, updated_at: at })
+      .onConflict('id')
+      .ignore();
+    await trx('services').where({ id: serviceId }).increment('last_sequence', 1);
+    const row = await trx<Row>('services').where({ id: serviceId }).first('last_sequence');
+    return Number(row!.last_sequence);
+  }
+
+  async get(serviceId: string, trx: Knex = this.db): Promise<ServiceRecord | null> {
+    const row = await trx<Row>('services').where({ id: serviceId }).first();
+    return row ? toRecord(row) : null;
+  }
+
+  async update(serviceId: string, patch: ServicePatch, now: Date, trx: Knex = this.db): Promise<void> {
+    const row: Partial<Row> = { updated_at: now.toISOString() };
+    if (patch.name !== undefined) row.name = patch.name;
+    if (patch.ip !== undefined) row.ip = patch.ip;
+    if (patch.tariffPlan !== undefined) row.tariff_plan = patch.tariffPlan;
+    if (patch.period !== undefined) row.period = patch.period === null ? null : periodToDb(patch.period);
+    if (patch.paidUntil !== undefined) row.paid_until = patch.paidUntil?.toISOString() ?? null;
+    if (patch.controlPanel !== undefined) row.control_panel = patch.controlPanel;
+    if (patch.status !== undefined) row.status = patch.status;
+    await trx('services').where({ id: serviceId }).update(row);
+  }
+
+  async listDueForRenewal(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.db('services as s')
+      .join('licenses as l', 'l.service_id', 's.id')
+      .where('s.status', 'active')
+      .where('l.state', 'bound')
+      .where('l.paid_until', '<', before.toISOString())
+      .whereRaw('s.paid_until > l.paid_until')
+      .orderBy('l.paid_until')
+      .limit(limit)
+      .select('s.id');
+    return rows.map((r: { id: string }) => r.id);
+  }
+}
+
+function toRecord(row: Row): ServiceRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    ip: row.ip,
+    tariffPlan: row.tariff_plan,
+    period: row.period === null ? null : periodFromDb(row.period),
+    paidUntil: fromDbTime(row.paid_until),
+    controlPanel: row.control_panel,
+    status: row.status,
+    lastSequence: Number(row.last_sequence),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Knex } from 'knex';
+import type { SecretBox } from '../security/secret-box';
+import { KnexAuditStore } from './audit-store';
+import { KnexEnumerationStore } from './enumeration-store';
+import { KnexHookEventStore } from './hook-event-store';
+import { KnexLicenseStore } from './license-store';
+import { KnexLicensingServerStore } from './licensing-server-store';
+import { KnexOperationStore } from './operation-store';
+import { KnexPeriodComparisonStore } from './period-comparison-store';
+import { KnexServiceStore } from './service-store';
+import { KnexTariffPlanStore } from './tariff-plan-store';
+import { KnexUpstreamActionStore } from './upstream-action-store';
+
+/** One store per aggregate, all on the same database. */
+export function createStores(db: Knex, secretBox: SecretBox) {
+  return {
+    licensingServers: new KnexLicensingServerStore(db),
+    enumerations: new KnexEnumerationStore(db),
+    tariffPlans: new KnexTariffPlanStore(db),
+    periodComparisons: new KnexPeriodComparisonStore(db),
+    services: new KnexServiceStore(db),
+    licenses: new KnexLicenseStore(db, secretBox),
+    operations: new KnexOperationStore(db),
+    hookEvents: new KnexHookEventStore(db),
+    upstreamActions: new KnexUpstreamActionStore(db),
+    audit: new KnexAuditStore(db),
+  };
+}
+
+export type Stores = ReturnType<typeof createStores>;

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { addMonths, startOfMonthUtc } from '../../domain/lifecycle';
+import type { LicenseStore } from '../../db/license-store';
+import { defineRoute, type AnyRouteSpec } from '../route-registry';
+import { errorResponseSchema } from '../response-schemas';
+import { licenseListItemView } from '../views';
+
+const error = (description: string) => ({ description, schema: errorResponseSchema });
+const timeQuery = z.iso.datetime({ offset: true }).transform((t) => new Date(t));
+
+const licenseQuery = z.object({
+  status: z.enum(['unknown', 'ordered', 'active', 'suspended', 'deleted', 'processing']).optional(),
+  ip: z.string().max(64).optional(),
+  priceList: z
+    .string()
+    .regex(/^\d{1,18}$/)
+    .optional(),
+  name: z.string().max(255).optional(),
+  serviceId: z.string().max(128).optional(),
+  pooled: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  expiresBefore: timeQuery.optional(),
+  expiresAfter: timeQuery.optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(200).optional(),
+});
+
+export function licenseRoutes(deps: { licenses: LicenseStore; poolMarginHours: number }): AnyRouteSpec[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/admin/licenses',
+      tag: 'licenses',
+      auth: 'admin',
+      summary: "The account's licenses as we know them, filtered like the provider's license list",
+      query: licenseQuery,
+      responses: {
+        200: { description: 'a page of licenses and the cursor of the next' },
+        400: error('invalid filter'),
+        401: error('no token'),
+      },
+      handler: async ({ query }) => {
+        const { limit, cursor, ...filter } = query;
+        const after = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
+        const page = await deps.licenses.list(filter, { limit: limit + 1, after });
+        const items = page.slice(0, limit);
+        const nextCursor =
+          page.length > limit ? Buffer.from(items[items.length - 1]!.id, 'utf8').toString('base64url') : null;
+        return { status: 200, body: { items: items.map(licenseListItemView), nextCursor } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/admin/pool',
+      tag: 'licenses',
+      auth: 'admin',
+      summary: 'Paid, unused licenses per licensing server and price list',
+      responses: {
+        200: {
+          description: 'the pool',
+          schema: z.object({
+            items: z.array(
+              z.object({
+                licensingServer: z.string(),
+                priceList: z.string(),
+                pooled: z.number(),
+                eligible: z.number(),
+                soonestExpiry: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
+        401: error('no token'),
+      },
+      handler: async () => {
+        const now = new Date();
+        const summary = await deps.licenses.poolSummary();
+        const eligible = await deps.licenses.countEligible(
+          new Date(now.getTime() + deps.poolMarginHours * 3600_000),
+          startOfMonthUtc(now),
+          addMonths(now, -1),
+        );
+        const items = summary.map((row) => ({
+          ...row,
+          eligible:
+            eligible.find((e) => e.licensingServer === row.licensingServer && e.priceList === row.priceList)
+              ?.eligible ?? 0,
+        }));
+        return { status: 200, body: { items } };
+      },
+    }),
+  ];
+}

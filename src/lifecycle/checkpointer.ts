@@ -1,0 +1,117 @@
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import { UpstreamError } from '../domain/upstream-errors';
+import type { UpstreamActionKind } from '../db/upstream-action-store';
+import type { LifecycleDeps } from './lifecycle-deps';
+
+/** Try the operation again, not before `notBefore` (e.g. an unknown outcome too recent to look up). */
+export class RetryLaterError extends Error {
+  override readonly name = 'RetryLaterError';
+  constructor(
+    message: string,
+    readonly notBefore: Date,
+  ) {
+    super(message);
+  }
+}
+
+export type ActionResponse = Record<string, unknown>;
+
+export interface CheckpointedCall<R extends ActionResponse> {
+  kind: UpstreamActionKind;
+  /** Unique and stable across attempts of the same step; orders carry it upstream. */
+  reference: string;
+  licenseId: string | null;
+  /** Safe to store (no keys, no passwords). */
+  request: Record<string, unknown>;
+  /** Makes the upstream call. */
+  call: () => Promise<R>;
+  /** After an unknown outcome: asks the upstream whether the call took effect; its response if so, else null. */
+  reconcile: () => Promise<R | null>;
+  /** Local writes that belong with the call's success, committed in the same transaction as `done`. */
+  onDone?: (trx: Knex.Transaction, response: R) => Promise<void>;
+}
+
+/**
+ * Keeps every state-changing or paid upstream call of an operation exactly-once in effect: an `intended` row is
+ * committed before the call, `done` (with the local writes) after it. A later attempt that finds `intended` asks the
+ * upstream before it may call again; one that finds `done` returns the stored response without calling.
+ * Every write first checks that this worker still holds the operation's lease.
+ */
+export class Checkpointer {
+  constructor(
+    private readonly deps: LifecycleDeps,
+    private readonly operationId: string,
+    private readonly owner: string,
+  ) {}
+
+  async perform<R extends ActionResponse>(step: CheckpointedCall<R>): Promise<R> {
+    const { upstreamActions } = this.deps;
+    const existing = await upstreamActions.getByReference(step.reference);
+    if (existing?.state === 'done') return existing.response as R;
+    if (existing?.state === 'intended') {
+      const lookUpAt = new Date(new Date(existing.updatedAt).getTime() + this.deps.settings.reconcileDelayMs);
+      if (this.deps.now() < lookUpAt)
+        throw new RetryLaterError(`outcome of ${step.kind} unknown; looking it up later`, lookUpAt);
+      const found = await step.reconcile();
+      this.deps.logger.info(
+        { operationId: this.operationId, kind: step.kind, reference: step.reference, happened: found !== null },
+        'reconciled an unknown outcome',
+      );
+      if (found) return this.settleDone(step, found);
+    }
+    await this.write(async (trx) => {
+      if (existing) await upstreamActions.reintend(trx, step.reference, this.deps.now());
+      else {
+        await upstreamActions.insertIntended(
+          trx,
+          {
+            id: crypto.randomUUID(),
+            operationId: this.operationId,
+            licenseId: step.licenseId,
+            kind: step.kind,
+            reference: step.reference,
+            request: step.request,
+          },
+          this.deps.now(),
+        );
+      }
+    });
+    let response: R;
+    try {
+      response = await step.call();
+    } catch (error) {
+      // A refusal is certain: nothing happened. Anything else (time-out, dropped reply) stays `intended`.
+      if (error instanceof UpstreamError && !error.retryable) {
+        await this.write((trx) =>
+          upstreamActions.settle(trx, step.reference, 'failed', { code: error.code }, this.deps.now()),
+        );
+      }
+      throw error;
+    }
+    return this.settleDone(step, response);
+  }
+
+  /** How many `done` calls of a step family exist, and the reference of the next (or the pending one). */
+  async nextReference(prefix: string): Promise<string> {
+    const actions = await this.deps.upstreamActions.listByPrefix(`${prefix}.`);
+    const pending = actions.find((a) => a.state !== 'done');
+    return pending ? pending.reference : `${prefix}.${actions.length}`;
+  }
+
+  /** Runs local writes in one transaction that first checks the lease. */
+  async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    return this.deps.db.transaction(async (trx) => {
+      await this.deps.operations.assertLease(trx, this.operationId, this.owner, this.deps.now());
+      return work(trx);
+    });
+  }
+
+  private async settleDone<R extends ActionResponse>(step: CheckpointedCall<R>, response: R): Promise<R> {
+    await this.write(async (trx) => {
+      await this.deps.upstreamActions.settle(trx, step.reference, 'done', response, this.deps.now());
+      await step.onDone?.(trx, response);
+    });
+    return response;
+  }
+}

@@ -1,0 +1,275 @@
+import type { OperationResult, ServiceFacts, ServiceStatus } from '../domain/lifecycle';
+import { licenseNameFor } from '../domain/lifecycle';
+import { UpstreamError } from '../domain/upstream-errors';
+import type { LicenseRecord } from '../db/license-store';
+import type { OperationRecord } from '../db/operation-store';
+import type { ServicePatch, ServiceRecord } from '../db/service-store';
+import { RuleViolationError } from '../errors';
+import { Checkpointer } from './checkpointer';
+import { LicenseAcquirer, type ServiceTarget } from './license-acquirer';
+import { resolveLicenseNeed, type LicenseNeed } from './license-need';
+import { LicenseSteps } from './license-steps';
+import type { LifecycleDeps } from './lifecycle-deps';
+
+/** What an operation decided; the runner commits it with the operation's final status in one transaction. */
+export interface HandlerOutcome {
+  result: OperationResult;
+  servicePatch: ServicePatch;
+  /** The license to bind to the service. */
+  bindLicenseId: string | null;
+}
+
+/** The service as this operation sees it: what we knew, overlaid with what the hook says. */
+export interface ServiceView {
+  id: string;
+  name: string | null;
+  ip: string | null;
+  tariffPlan: string | null;
+  period: ServiceRecord['period'];
+  paidUntil: Date | null;
+  controlPanel: string | null;
+  status: ServiceStatus;
+}
+
+const STATUS_AFTER: Partial<Record<OperationRecord['event'], ServiceStatus>> = {
+  open: 'active',
+  suspend: 'suspended',
+  resume: 'active',
+  close: 'closed',
+};
+
+/** Applies one operation's event to the service's license (SPEC "Lifecycle"). */
+export class EventHandlers {
+  private readonly checkpoints: Checkpointer;
+
+  constructor(
+    private readonly deps: LifecycleDeps,
+    private readonly op: OperationRecord,
+    owner: string,
+  ) {
+    this.checkpoints = new Checkpointer(deps, op.id, owner);
+  }
+
+  async run(): Promise<HandlerOutcome> {
+    const stored = await this.deps.services.get(this.op.serviceId);
+    const service = overlay(this.op.serviceId, stored, this.op.payload, STATUS_AFTER[this.op.event]);
+    const license = await this.deps.licenses.findByService(service.id);
+    const done = (bound: LicenseRecord | null, source: OperationResult['source'] = 'none'): HandlerOutcome => ({
+      result: resultOf(bound, source),
+      servicePatch: patchOf(this.op.payload, STATUS_AFTER[this.op.event]),
+      bindLicenseId: bound?.id ?? null,
+    });
+    switch (this.op.event) {
+      case 'open':
+        return this.open(service, license, done);
+      case 'prolong':
+      case 'renew':
+        return done(await this.renew(service, license), 'none');
+      case 'suspend':
+        return done(
+          license && this.deps.settings.suspendWithService
+            ? await (await this.steps(license)).suspend(license, 'suspend')
+            : license,
+        );
+      case 'resume':
+        return done(license ? await this.resume(service, license) : null);
+      case 'close':
+        if (license) await this.release(license, service.paidUntil);
+        return done(null);
+      case 'setparam':
+        return this.setparam(service, license, done);
+    }
+  }
+
+  private async open(
+    service: ServiceView,
+    license: LicenseRecord | null,
+    done: (l: LicenseRecord | null, s?: OperationResult['source']) => HandlerOutcome,
+  ) {
+    const need = await resolveLicenseNeed(this.deps, service);
+    if (license && !matches(license, need)) {
+      await this.release(license, service.paidUntil);
+      license = null;
+    }
+    if (need.kind === 'none') return done(null);
+    if (license) return done(await this.conform(license, service, need));
+    const acquired = await this.acquire(service, need);
+    return done(acquired.license, acquired.source);
+  }
+
+  private async setparam(
+    service: ServiceView,
+    license: LicenseRecord | null,
+    done: (l: LicenseRecord | null, s?: OperationResult['source']) => HandlerOutcome,
+  ) {
+    if (service.status === 'closed' || service.status === 'pending') return done(license);
+    const need = await resolveLicenseNeed(this.deps, service);
+    if (license && !matches(license, need)) {
+      await this.release(license, service.paidUntil);
+      license = null;
+    }
+    if (need.kind === 'none') return done(null);
+    if (license) return done(await this.conform(license, service, need));
+    const acquired = await this.acquire(service, need);
+    return done(acquired.license, acquired.source);
+  }
+
+  /** Keeps a license paid for as long as the service is; a service with a panel but no license gets one. */
+  private async renew(service: ServiceView, license: LicenseRecord | null): Promise<LicenseRecord | null> {
+    if (service.status === 'closed' || (this.op.event === 'renew' && service.status !== 'active')) return license;
+    const need = await resolveLicenseNeed(this.deps, service);
+    if (need.kind === 'none') return license;
+    if (!license) return service.status === 'active' ? (await this.acquire(service, need)).license : null;
+    if (!service.paidUntil || !matches(license, need)) return license;
+    return (await this.steps(license)).renewToCover(license, service.paidUntil, need.period);
+  }
+
+  private async resume(service: ServiceView, license: LicenseRecord): Promise<LicenseRecord> {
+    const steps = await this.steps(license);
+    let current = await steps.refresh(license);
+    const now = this.deps.now();
+    const need = await resolveLicenseNeed(this.deps, service);
+    if (
+      need.kind === 'license' &&
+      current.paidUntil &&
+      current.paidUntil < now &&
+      service.paidUntil &&
+      service.paidUntil > now
+    ) {
+      current = await steps.renewToCover(current, service.paidUntil, need.period);
+      current = await steps.refresh(current);
+    }
+    return this.deps.settings.suspendWithService ? steps.resume(current, 'resume') : current;
+  }
+
+  /** A license the service already holds: make it carry the service's IP and name and cover its paid time. */
+  private async conform(license: LicenseRecord, service: ServiceView, need: Extract<LicenseNeed, { kind: 'license' }>) {
+    const steps = await this.steps(license);
+    let current = license;
+    if (service.ip) current = await steps.changeIp(current, service.ip, 'ip');
+    current = await steps.rename(current, licenseNameFor(service), 'name');
+    if (service.paidUntil) current = await steps.renewToCover(current, service.paidUntil, need.period);
+    return current;
+  }
+
+  private async acquire(service: ServiceView, need: Extract<LicenseNeed, { kind: 'license' }>) {
+    if (!service.ip)
+      throw new RuleViolationError('the service has no IP to put on a license', { field: 'ip' }, 'invalid_service');
+    const target: ServiceTarget = { id: service.id, name: service.name, ip: service.ip, paidUntil: service.paidUntil };
+    const module = await this.deps.modules.forServer(need.licensingServer);
+    return new LicenseAcquirer(this.deps, this.checkpoints, this.op.id, module).acquire(target, need);
+  }
+
+  /** Pooled when paid past the service and past now (plus the margin), otherwise deleted upstream. */
+  private async release(license: LicenseRecord, servicePaidUntil: Date | null): Promise<void> {
+    const steps = await this.steps(license);
+    const now = this.deps.now();
+    const keepAfter = Math.max(
+      now.getTime() + this.deps.settings.poolMarginHours * 3600_000,
+      servicePaidUntil?.getTime() ?? 0,
+    );
+    if (!license.paidUntil || license.paidUntil.getTime() <= keepAfter) {
+      await steps.remove(license, 'release-remove');
+      await this.auditLicense(license, 'license.deleted');
+      return;
+    }
+    let current = license;
+    if (this.deps.settings.suspendPooledLicenses) {
+      try {
+        current = await steps.suspend(current, 'release-suspend');
+      } catch (error) {
+        if (!(error instanceof UpstreamError) || error.retryable) throw error;
+        this.deps.logger.warn(
+          { operationId: this.op.id, licenseId: license.id, code: error.code },
+          'pooled license left active: suspend refused',
+        );
+      }
+    }
+    await this.checkpoints.write(async (trx) => {
+      await this.deps.licenses.update(
+        current.id,
+        { state: 'pooled', serviceId: null, operationId: null, pooledAt: now },
+        now,
+        trx,
+      );
+      await this.deps.audit.record(
+        {
+          actor: 'worker',
+          action: 'license.pooled',
+          subjectType: 'license',
+          subjectId: license.id,
+          details: { operationId: this.op.id, serviceId: this.op.serviceId },
+        },
+        now,
+        trx,
+      );
+    });
+  }
+
+  private async auditLicense(license: LicenseRecord, action: string): Promise<void> {
+    await this.deps.audit.record(
+      {
+        actor: 'worker',
+        action,
+        subjectType: 'license',
+        subjectId: license.id,
+        details: { operationId: this.op.id, serviceId: this.op.serviceId },
+      },
+      this.deps.now(),
+    );
+  }
+
+  private async steps(license: LicenseRecord): Promise<LicenseSteps> {
+    return new LicenseSteps(
+      this.deps,
+      this.checkpoints,
+      this.op.id,
+      await this.deps.modules.forServer(license.licensingServer),
+    );
+  }
+}
+
+function matches(license: LicenseRecord, need: LicenseNeed): boolean {
+  return (
+    need.kind === 'license' && license.licensingServer === need.licensingServer && license.priceList === need.priceList
+  );
+}
+
+function overlay(
+  id: string,
+  stored: ServiceRecord | null,
+  facts: ServiceFacts,
+  status: ServiceStatus | undefined,
+): ServiceView {
+  return {
+    id,
+    name: facts.name ?? stored?.name ?? null,
+    ip: facts.ip ?? stored?.ip ?? null,
+    tariffPlan: facts.tariffPlan ?? stored?.tariffPlan ?? null,
+    period: facts.period ?? stored?.period ?? null,
+    paidUntil: facts.paidUntil ? new Date(facts.paidUntil) : (stored?.paidUntil ?? null),
+    controlPanel: facts.controlPanel ?? stored?.controlPanel ?? null,
+    status: status ?? stored?.status ?? 'pending',
+  };
+}
+
+function patchOf(facts: ServiceFacts, status: ServiceStatus | undefined): ServicePatch {
+  return {
+    ...(facts.name !== undefined ? { name: facts.name } : {}),
+    ...(facts.ip !== undefined ? { ip: facts.ip } : {}),
+    ...(facts.tariffPlan !== undefined ? { tariffPlan: facts.tariffPlan } : {}),
+    ...(facts.period !== undefined ? { period: facts.period } : {}),
+    ...(facts.paidUntil !== undefined ? { paidUntil: new Date(facts.paidUntil) } : {}),
+    ...(facts.controlPanel !== undefined ? { controlPanel: facts.controlPanel } : {}),
+    ...(status ? { status } : {}),
+  };
+}
+
+function resultOf(license: LicenseRecord | null, source: OperationResult['source']): OperationResult {
+  return {
+    licenseId: license?.id ?? null,
+    upstreamId: license?.upstreamId ?? null,
+    source: license ? source : 'none',
+    paidUntil: license?.paidUntil?.toISOString() ?? null,
+  };
+}

@@ -1,0 +1,49 @@
+import net from 'node:net';
+import { z } from 'zod';
+import { catalogKeySchema, periodSchema } from '../catalog/schemas';
+import type { HookEvent } from '../domain/lifecycle';
+
+const ipSchema = z.string().refine((ip) => net.isIP(ip) !== 0, 'must be an IPv4 or IPv6 address');
+const timeSchema = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339' });
+const serviceId = z.string().min(1).max(128);
+const eventId = z.string().min(1).max(128);
+
+const openService = z.object({
+  id: serviceId,
+  name: z.string().min(1).max(255).optional(),
+  ip: ipSchema,
+  tariffPlan: catalogKeySchema,
+  period: periodSchema,
+  paidUntil: timeSchema,
+  controlPanel: catalogKeySchema
+    .optional()
+    .meta({ description: "A value key of the plan's enumeration; absent → the plan's default." }),
+});
+
+const setparamService = z
+  .object({
+    id: serviceId,
+    ip: ipSchema.optional(),
+    controlPanel: catalogKeySchema.optional(),
+    tariffPlan: catalogKeySchema.optional(),
+    name: z.string().min(1).max(255).optional(),
+  })
+  .refine(
+    (s) => s.ip ?? s.controlPanel ?? s.tariffPlan ?? s.name,
+    'setparam carries at least one of ip, controlPanel, tariffPlan, name',
+  );
+
+/** The body of each hook event, validated at intake and published in the OpenAPI document. */
+export const hookBodySchemas = {
+  open: z.object({ eventId, service: openService }),
+  prolong: z.object({
+    eventId,
+    service: z.object({ id: serviceId, paidUntil: timeSchema, period: periodSchema.optional() }),
+  }),
+  suspend: z.object({ eventId, service: z.object({ id: serviceId }) }),
+  resume: z.object({ eventId, service: z.object({ id: serviceId }) }),
+  close: z.object({ eventId, service: z.object({ id: serviceId, paidUntil: timeSchema.optional() }) }),
+  setparam: z.object({ eventId, service: setparamService }),
+} satisfies Record<HookEvent, z.ZodType>;
+
+export type HookBody = z.output<(typeof hookBodySchemas)[HookEvent]>;

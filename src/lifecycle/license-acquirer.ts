@@ -1,0 +1,236 @@
+import crypto from 'node:crypto';
+import type { LicensingServerModule } from '../domain/licensing-module';
+import { addMonths, licenseNameFor, startOfMonthUtc } from '../domain/lifecycle';
+import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
+import type { LicenseRecord } from '../db/license-store';
+import type { Checkpointer } from './checkpointer';
+import type { LifecycleDeps } from './lifecycle-deps';
+import type { LicenseNeed } from './license-need';
+import { LicenseSteps, patchFromUpstream } from './license-steps';
+
+export interface ServiceTarget {
+  id: string;
+  name: string | null;
+  ip: string;
+  paidUntil: Date | null;
+}
+
+export interface Acquired {
+  license: LicenseRecord;
+  source: 'pool' | 'order';
+}
+
+/**
+ * Gives a service a license of the needed price list: a paid, unused one from the pool when one is eligible,
+ * otherwise a new order. The license ends reserved by the operation, bound to the service's IP and name, with a
+ * fresh key (for reuse), active, and paid until at least the service's paid-until date.
+ */
+export class LicenseAcquirer {
+  private readonly steps: LicenseSteps;
+
+  constructor(
+    private readonly deps: LifecycleDeps,
+    private readonly checkpoints: Checkpointer,
+    private readonly operationId: string,
+    private readonly module: LicensingServerModule,
+  ) {
+    this.steps = new LicenseSteps(deps, checkpoints, operationId, module);
+  }
+
+  async acquire(service: ServiceTarget, need: Extract<LicenseNeed, { kind: 'license' }>): Promise<Acquired> {
+    const orders = (await this.deps.upstreamActions.listByPrefix(`${this.operationId}.order`)).filter(
+      (a) => a.state !== 'failed',
+    );
+    // An order whose outcome is unknown is settled first (looked up upstream): it may have been paid for.
+    if (orders.some((a) => a.state === 'intended'))
+      return { license: await this.order(service, need), source: 'order' };
+    const ordered = await this.orderedEarlier(
+      orders.map((a) => String(a.response?.upstreamId)),
+      need,
+    );
+    if (ordered) return { license: await this.finishOrder(ordered, service, need), source: 'order' };
+    const reused = await this.fromPool(service, need);
+    if (reused) return { license: reused, source: 'pool' };
+    return { license: await this.order(service, need), source: 'order' };
+  }
+
+  /** A license an earlier attempt of this operation ordered and still holds. */
+  private async orderedEarlier(
+    upstreamIds: string[],
+    need: Extract<LicenseNeed, { kind: 'license' }>,
+  ): Promise<LicenseRecord | null> {
+    for (const upstreamId of upstreamIds) {
+      const license = await this.deps.licenses.findByUpstream(need.licensingServer, upstreamId);
+      if (license?.state === 'reserved' && license.operationId === this.operationId) return license;
+    }
+    return null;
+  }
+
+  private async fromPool(
+    service: ServiceTarget,
+    need: Extract<LicenseNeed, { kind: 'license' }>,
+  ): Promise<LicenseRecord | null> {
+    const skip: string[] = [];
+    for (;;) {
+      const now = this.deps.now();
+      const candidate =
+        (await this.deps.licenses.findReservedBy(this.operationId)) ??
+        (await this.deps.licenses.claimPooled(
+          {
+            licensingServer: need.licensingServer,
+            priceList: need.priceList,
+            paidAfter: new Date(now.getTime() + this.deps.settings.poolMarginHours * 3600_000),
+            ip: service.ip,
+            ipChangeCutoff: startOfMonthUtc(now),
+            keyCutoff: addMonths(now, -1),
+            operationId: this.operationId,
+            serviceId: service.id,
+          },
+          now,
+          skip,
+        ));
+      if (!candidate) return null;
+      try {
+        return await this.reuse(candidate, service, need);
+      } catch (error) {
+        if (!(error instanceof UpstreamError) || error.retryable) throw error;
+        skip.push(candidate.id);
+        await this.giveBack(candidate, error);
+      }
+    }
+  }
+
+  private async reuse(
+    license: LicenseRecord,
+    service: ServiceTarget,
+    need: Extract<LicenseNeed, { kind: 'license' }>,
+  ): Promise<LicenseRecord> {
+    let current = await this.steps.refresh(license);
+    if (current.status === 'deleted')
+      throw new UpstreamNotFoundError(`pooled license ${license.upstreamId} is gone upstream`);
+    current = await this.steps.changeIp(current, service.ip, 'reuse-ip');
+    current = await this.steps.rename(current, licenseNameFor(service), 'reuse-name');
+    current = await this.steps.regenerateKey(current, 'reuse-key');
+    current = await this.steps.resume(current, 'reuse-resume');
+    if (service.paidUntil) current = await this.steps.renewToCover(current, service.paidUntil, need.period);
+    this.deps.logger.info(
+      { operationId: this.operationId, licenseId: license.id, serviceId: service.id },
+      'pooled license reused',
+    );
+    return current;
+  }
+
+  /** A reuse step was refused: the license goes back to the pool, remembering a refused cooldown. */
+  private async giveBack(license: LicenseRecord, error: UpstreamError): Promise<void> {
+    const now = this.deps.now();
+    const refusedObject = error instanceof UpstreamRejectedError ? error.upstreamObject : null;
+    const gone = error instanceof UpstreamNotFoundError;
+    await this.checkpoints.write(async (trx) => {
+      await this.deps.licenses.update(
+        license.id,
+        {
+          state: gone ? 'released' : 'pooled',
+          serviceId: null,
+          operationId: null,
+          ...(refusedObject === 'ip' ? { ipChangedAt: now } : {}),
+          ...(refusedObject === 'lickey' ? { keyRegeneratedAt: now } : {}),
+        },
+        now,
+        trx,
+      );
+      await this.deps.audit.record(
+        {
+          actor: 'worker',
+          action: gone ? 'pool.gone' : 'pool.returned',
+          subjectType: 'license',
+          subjectId: license.id,
+          details: { operationId: this.operationId, code: error.code },
+        },
+        now,
+        trx,
+      );
+    });
+    this.deps.logger.warn(
+      { operationId: this.operationId, licenseId: license.id, code: error.code },
+      'pooled license could not be reused; trying the next',
+    );
+  }
+
+  private async order(service: ServiceTarget, need: Extract<LicenseNeed, { kind: 'license' }>): Promise<LicenseRecord> {
+    const reference = await this.checkpoints.nextReference(`${this.operationId}.order`);
+    const params = {
+      priceList: need.priceList,
+      period: need.period,
+      ip: service.ip,
+      name: licenseNameFor(service),
+      reference,
+    };
+    const response = await this.checkpoints.perform({
+      kind: 'order',
+      reference,
+      licenseId: null,
+      request: { ...params },
+      call: async () => ({ upstreamId: (await this.module.order(params)).upstreamId }),
+      reconcile: async () => {
+        const found = await this.module.findByReference({ reference });
+        return found ? { upstreamId: found.upstreamId } : null;
+      },
+      onDone: async (trx, done) => {
+        const id = crypto.randomUUID();
+        await this.deps.licenses.insert(
+          {
+            id,
+            licensingServer: need.licensingServer,
+            upstreamId: done.upstreamId,
+            priceList: need.priceList,
+            ip: service.ip,
+            name: params.name,
+            status: 'processing',
+            paidUntil: null,
+            activationKey: null,
+            state: 'reserved',
+            serviceId: service.id,
+            operationId: this.operationId,
+            orderReference: reference,
+            ipChangedAt: null,
+            keyRegeneratedAt: null,
+          },
+          this.deps.now(),
+          trx,
+        );
+        await this.deps.audit.record(
+          {
+            actor: 'worker',
+            action: 'license.ordered',
+            subjectType: 'license',
+            subjectId: id,
+            details: {
+              operationId: this.operationId,
+              priceList: need.priceList,
+              period: need.period,
+              upstreamId: done.upstreamId,
+            },
+          },
+          this.deps.now(),
+          trx,
+        );
+      },
+    });
+    const license = await this.deps.licenses.findByUpstream(need.licensingServer, response.upstreamId);
+    return this.finishOrder(license!, service, need);
+  }
+
+  private async finishOrder(
+    license: LicenseRecord,
+    service: ServiceTarget,
+    need: Extract<LicenseNeed, { kind: 'license' }>,
+  ): Promise<LicenseRecord> {
+    const upstream = await this.module.get({ upstreamId: license.upstreamId });
+    let current: LicenseRecord = { ...license, ...patchFromUpstream(upstream) };
+    await this.checkpoints.write((trx) =>
+      this.deps.licenses.update(license.id, patchFromUpstream(upstream), this.deps.now(), trx),
+    );
+    if (service.paidUntil) current = await this.steps.renewToCover(current, service.paidUntil, need.period);
+    return current;
+  }
+}

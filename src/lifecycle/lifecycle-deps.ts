@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
+import type { AuditStore } from '../db/audit-store';
+import type { EnumerationStore } from '../db/enumeration-store';
+import type { HookEventStore } from '../db/hook-event-store';
+import type { LicenseStore } from '../db/license-store';
+import type { OperationStore } from '../db/operation-store';
+import type { PeriodComparisonStore } from '../db/period-comparison-store';
+import type { ServiceStore } from '../db/service-store';
+import type { TariffPlanStore } from '../db/tariff-plan-store';
+import type { UpstreamActionStore } from '../db/upstream-action-store';
+import type { ModuleProvider } from './module-provider';
+
+/** Everything the lifecycle reads and writes, built once at start-up and passed down. */
+export interface LifecycleDeps {
+  db: Knex;
+  services: ServiceStore;
+  licenses: LicenseStore;
+  operations: OperationStore;
+  hookEvents: HookEventStore;
+  upstreamActions: UpstreamActionStore;
+  audit: AuditStore;
+  tariffPlans: TariffPlanStore;
+  enumerations: EnumerationStore;
+  periodComparisons: PeriodComparisonStore;
+  modules: ModuleProvider;
+  settings: Config['lifecycle'] & Pick<Config['worker'], 'leaseMs' | 'reconcileDelayMs'>;
+  logger: Logger;
+  now: () => Date;
+}

@@ -1,0 +1,171 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { retryDelayMs, startOfNextMonthUtc, addMonths, type OperationError } from '../domain/lifecycle';
+import { PeriodConfigurationError } from '../domain/period-comparison';
+import { UpstreamError, UpstreamRejectedError } from '../domain/upstream-errors';
+import { LeaseLostError, type AttemptOutcome, type OperationRecord } from '../db/operation-store';
+import { ServiceError } from '../errors';
+import { RetryLaterError } from './checkpointer';
+import { EventHandlers } from './event-handlers';
+import type { LifecycleDeps } from './lifecycle-deps';
+
+export type RunVerdict = 'skipped' | 'lease-lost' | AttemptOutcome['status'];
+
+export interface OperationRunnerOptions {
+  /** Whether a finished operation is to be delivered to the platform's callback URL. */
+  callbackDue: boolean;
+  /** Told after every attempt, so the next operation of the service is enqueued at once. */
+  onAttemptFinished?: (op: OperationRecord, verdict: RunVerdict) => void;
+}
+
+/**
+ * Runs one attempt of one operation: claims it (compare-and-set with a lease, so a duplicate job or a second worker
+ * ends quietly), keeps the lease alive, applies the event, and records the outcome with the service and license
+ * writes in one transaction. Decides what a failure means: retry with back-off, wait for a cooldown, or stop for a
+ * person.
+ */
+export class OperationRunner {
+  readonly owner = `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+
+  constructor(
+    private readonly deps: LifecycleDeps,
+    private readonly options: OperationRunnerOptions,
+  ) {}
+
+  async run(operationId: string): Promise<RunVerdict> {
+    const { operations, settings, logger } = this.deps;
+    const op = await operations.claim(operationId, this.owner, settings.leaseMs, this.deps.now());
+    if (!op) return 'skipped';
+    const log = logger.child({ operationId: op.id, serviceId: op.serviceId, event: op.event, attempt: op.attempts });
+    log.info('operation started');
+    const heartbeat = setInterval(
+      () => {
+        operations
+          .renewLease(op.id, this.owner, settings.leaseMs, this.deps.now())
+          .catch((err) => log.warn({ err: err.message }, 'lease renewal failed'));
+      },
+      Math.max(250, Math.floor(settings.leaseMs / 3)),
+    );
+    let verdict: RunVerdict;
+    try {
+      verdict = await this.attempt(op);
+    } catch (error) {
+      if (!(error instanceof LeaseLostError)) throw error;
+      verdict = 'lease-lost';
+    } finally {
+      clearInterval(heartbeat);
+    }
+    log.info({ verdict }, 'operation attempt ended');
+    this.options.onAttemptFinished?.(op, verdict);
+    return verdict;
+  }
+
+  private async attempt(op: OperationRecord): Promise<RunVerdict> {
+    const { db, operations, services, licenses, audit } = this.deps;
+    try {
+      const outcome = await new EventHandlers(this.deps, op, this.owner).run();
+      await db.transaction(async (trx) => {
+        const now = this.deps.now();
+        await operations.finishAttempt(
+          trx,
+          op.id,
+          this.owner,
+          { status: 'succeeded', result: outcome.result },
+          now,
+          this.options.callbackDue,
+        );
+        await services.update(op.serviceId, outcome.servicePatch, now, trx);
+        if (outcome.bindLicenseId) {
+          await licenses.update(
+            outcome.bindLicenseId,
+            { state: 'bound', serviceId: op.serviceId, operationId: null },
+            now,
+            trx,
+          );
+        }
+        await audit.record(
+          {
+            actor: 'worker',
+            action: `operation.${op.event}.succeeded`,
+            subjectType: 'operation',
+            subjectId: op.id,
+            details: { ...outcome.result },
+          },
+          now,
+          trx,
+        );
+      });
+      return 'succeeded';
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      const outcome = this.outcomeOfFailure(op, error);
+      await db.transaction(async (trx) => {
+        const now = this.deps.now();
+        await operations.finishAttempt(trx, op.id, this.owner, outcome, now, this.options.callbackDue);
+        if (outcome.status === 'failed') {
+          const returned = await licenses.returnReservedToPool(op.id, now, trx);
+          await audit.record(
+            {
+              actor: 'worker',
+              action: `operation.${op.event}.failed`,
+              subjectType: 'operation',
+              subjectId: op.id,
+              details: { ...outcome.error, returnedToPool: returned },
+            },
+            now,
+            trx,
+          );
+        }
+      });
+      const log = this.deps.logger.child({ operationId: op.id, serviceId: op.serviceId });
+      if (outcome.status === 'failed') log.error({ error: outcome.error }, 'operation failed; a person must look');
+      else
+        log.warn(
+          { error: outcome.error, notBefore: outcome.notBefore },
+          `operation will be tried again (${outcome.status})`,
+        );
+      return outcome.status;
+    }
+  }
+
+  /** What a failed attempt means for the operation. */
+  private outcomeOfFailure(op: OperationRecord, error: unknown): Exclude<AttemptOutcome, { status: 'succeeded' }> {
+    const now = this.deps.now();
+    const described = describe(error);
+    if (error instanceof RetryLaterError) return { status: 'queued', error: described, notBefore: error.notBefore };
+    if (error instanceof UpstreamRejectedError && error.upstreamType === 'limit') {
+      return { status: 'waiting', error: described, notBefore: cooldownEnd(error.upstreamObject, now) };
+    }
+    const needsPerson =
+      (error instanceof UpstreamError && !error.retryable) ||
+      error instanceof ServiceError ||
+      error instanceof PeriodConfigurationError;
+    if (needsPerson) return { status: 'failed', error: described };
+    if (op.attempts >= this.deps.settings.maxAttempts) {
+      return {
+        status: 'failed',
+        error: { code: described.code, message: `gave up after ${op.attempts} attempts: ${described.message}` },
+      };
+    }
+    const delay = retryDelayMs(op.attempts, {
+      baseMs: this.deps.settings.retryBaseMs,
+      maxMs: this.deps.settings.retryMaxMs,
+    });
+    return { status: 'queued', error: described, notBefore: new Date(now.getTime() + delay) };
+  }
+}
+
+function describe(error: unknown): OperationError {
+  if (error instanceof UpstreamError || error instanceof ServiceError)
+    return { code: error.code, message: error.message };
+  if (error instanceof PeriodConfigurationError) return { code: error.problem, message: error.message };
+  if (error instanceof RetryLaterError) return { code: 'outcome_unknown', message: error.message };
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
+}
+
+/** When an upstream cooldown ends: IP changes reopen with the next calendar month, key regeneration after a month. */
+function cooldownEnd(object: string | null, now: Date): Date {
+  if (object === 'ip') return startOfNextMonthUtc(now);
+  if (object === 'lickey') return addMonths(now, 1);
+  return new Date(now.getTime() + 3600_000);
+}

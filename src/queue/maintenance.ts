@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { LifecycleDeps } from '../lifecycle/lifecycle-deps';
+
+const RENEWALS_PER_SWEEP = 500;
+
+/**
+ * The scheduled sweep: renews the licenses of active services before they lapse (as `renew` operations, in order
+ * with the service's other operations) and takes pooled licenses that expired out of the pool.
+ */
+export async function runMaintenanceSweep(deps: LifecycleDeps): Promise<{ renewals: number; expired: number }> {
+  const now = deps.now();
+  const before = new Date(now.getTime() + deps.settings.renewalLeadDays * 86_400_000);
+  let renewals = 0;
+  for (const serviceId of await deps.services.listDueForRenewal(before, RENEWALS_PER_SWEEP)) {
+    if (await queueRenewal(deps, serviceId)) renewals++;
+  }
+  const expired = await deps.licenses.expirePooled(now);
+  for (const id of expired) {
+    await deps.audit.record({ actor: 'scheduler', action: 'pool.expired', subjectType: 'license', subjectId: id }, now);
+  }
+  if (renewals || expired.length) deps.logger.info({ renewals, expired: expired.length }, 'maintenance sweep');
+  return { renewals, expired: expired.length };
+}
+
+/** A `renew` operation, unless the service already has one not settled (the sweep may run often). */
+async function queueRenewal(deps: LifecycleDeps, serviceId: string): Promise<boolean> {
+  return deps.db.transaction(async (trx) => {
+    const pending = await trx('operations')
+      .where({ service_id: serviceId })
+      .whereNot({ status: 'succeeded' })
+      .first('id');
+    if (pending) return false;
+    const now = deps.now();
+    const sequence = await deps.services.nextSequence(trx, serviceId, now);
+    await deps.operations.create(
+      trx,
+      { id: crypto.randomUUID(), event: 'renew', serviceId, sequence, payload: { id: serviceId } },
+      now,
+    );
+    return true;
+  });
+}
+
+/**
+ * Runs the sweep through a BullMQ job scheduler, so that however many worker processes there are, one sweep runs
+ * per interval.
+ */
+export async function startMaintenance(options: {
+  queueName: string;
+  connection: Redis;
+  everyMs: number;
+  deps: LifecycleDeps;
+  onRenewalsQueued: () => void;
+  logger: Logger;
+}): Promise<{ close(): Promise<void> }> {
+  const name = `${options.queueName}-maintenance`;
+  const queue = new Queue(name, { connection: options.connection });
+  await queue.upsertJobScheduler(
+    'license-maintenance',
+    { every: options.everyMs },
+    { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } },
+  );
+  const worker = new Worker(
+    name,
+    async () => {
+      const outcome = await runMaintenanceSweep(options.deps);
+      if (outcome.renewals) options.onRenewalsQueued();
+      return outcome;
+    },
+    { connection: options.connection, concurrency: 1 },
+  );
+  worker.on('error', (err) => options.logger.warn({ err: err.message }, 'maintenance worker connection error'));
+  return {
+    async close() {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
+import type { LifecycleDeps } from '../lifecycle/lifecycle-deps';
+import { OperationRunner } from '../lifecycle/operation-runner';
+import { CallbackDispatcher } from './callback-dispatcher';
+import { startMaintenance } from './maintenance';
+import { createOperationWorker } from './operation-worker';
+import type { Relay } from './relay';
+
+const CALLBACK_INTERVAL_MS = 2000;
+
+/** The worker side of a process: operation workers, the scheduled maintenance sweep, and callback delivery. */
+export async function startWorkers(options: {
+  config: Config;
+  deps: LifecycleDeps;
+  redisUrl: string;
+  relay: Relay;
+  logger: Logger;
+}) {
+  const { config, deps, relay, logger } = options;
+  const callbacks = config.platform.callbackUrl
+    ? new CallbackDispatcher({
+        url: config.platform.callbackUrl,
+        secret: config.hooks.secret,
+        operations: deps.operations,
+        logger,
+      })
+    : null;
+  const runner = new OperationRunner(deps, {
+    callbackDue: callbacks !== null,
+    onAttemptFinished: () => {
+      relay.nudge();
+      callbacks?.nudge();
+    },
+  });
+  const workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+  workerConnection.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+  const worker = createOperationWorker({
+    queueName: config.worker.queueName,
+    connection: workerConnection,
+    concurrency: config.worker.concurrency,
+    runner,
+    logger,
+  });
+  const maintenance = await startMaintenance({
+    queueName: config.worker.queueName,
+    connection: workerConnection,
+    everyMs: config.worker.schedulerIntervalMs,
+    deps,
+    onRenewalsQueued: () => relay.nudge(),
+    logger,
+  });
+  callbacks?.start(CALLBACK_INTERVAL_MS);
+  logger.info({ concurrency: config.worker.concurrency, owner: runner.owner }, 'workers running');
+
+  return {
+    runner,
+    /** Waits for running operations up to `graceMs`; anything still running then is left to its lease. */
+    async close(graceMs: number) {
+      const graceful = worker.close();
+      const timedOut = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), graceMs).unref()),
+      ]);
+      if (timedOut) {
+        logger.warn(
+          { graceMs },
+          'operations still running at the end of the grace period; their leases will hand them to another worker',
+        );
+        await worker.close(true);
+      }
+      await maintenance.close();
+      await callbacks?.stop();
+      await workerConnection.quit().catch(() => workerConnection.disconnect());
+    },
+  };
+}
