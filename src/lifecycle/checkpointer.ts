@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { UpstreamError } from '../domain/upstream-errors';
 import type { UpstreamActionKind } from '../db/upstream-action-store';
+import { crashPoint } from './crash-points';
 import type { LifecycleDeps } from './lifecycle-deps';
 
 /** Try the operation again, not before `notBefore` (e.g. an unknown outcome too recent to look up). */
@@ -79,7 +80,9 @@ export class Checkpointer {
     });
     let response: R;
     try {
+      crashPoint(`before-call:${step.kind}`);
       response = await step.call();
+      crashPoint(`after-call:${step.kind}`);
     } catch (error) {
       // A refusal is certain: nothing happened. Anything else (time-out, dropped reply) stays `intended`.
       if (error instanceof UpstreamError && !error.retryable) {

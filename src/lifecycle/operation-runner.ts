@@ -6,6 +6,7 @@ import { UpstreamError, UpstreamRejectedError } from '../domain/upstream-errors'
 import { LeaseLostError, type AttemptOutcome, type OperationRecord } from '../db/operation-store';
 import { ServiceError } from '../errors';
 import { RetryLaterError } from './checkpointer';
+import { crashPoint } from './crash-points';
 import { EventHandlers } from './event-handlers';
 import type { LifecycleDeps } from './lifecycle-deps';
 
@@ -95,6 +96,7 @@ export class OperationRunner {
           trx,
         );
       });
+      crashPoint(`after-commit:${op.event}`);
       return 'succeeded';
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
