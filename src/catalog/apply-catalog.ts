@@ -39,7 +39,7 @@ function sandboxUrl(options: CatalogApplyOptions, key: string): string {
   if (!options.sandbox) {
     throw new Error(
       `catalog.licensingServers "${key}" points at the sandbox, but the sandbox is not running ` +
-        '(it runs only outside production, with sandbox.enabled not false)',
+        '(it never runs in production, nor with sandbox.enabled false)',
     );
   }
   return options.sandbox.apiUrl;

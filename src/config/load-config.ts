@@ -31,13 +31,13 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const notes: string[] = [];
-  const isProduction = env.NODE_ENV === 'production';
-
-  const configPath = options.configPath ?? env.CONFIG ?? (isProduction ? undefined : defaultConfigPath(cwd));
+  const configPath =
+    options.configPath ?? env.CONFIG ?? (env.NODE_ENV === 'production' ? undefined : defaultConfigPath(cwd));
   const fileContent = configPath ? readConfigFile(path.resolve(cwd, configPath)) : {};
   if (configPath) notes.push(`configuration read from ${configPath}`);
 
   const parsed = validate(applyEnvironment(fileContent, env));
+  const isProduction = parsed.env === 'production';
   const varDir = path.resolve(cwd, parsed.varDir);
   const secrets = completeSecrets(parsed, varDir, isProduction, notes);
   const encryptionKey = parseEncryptionKey(secrets.encryptionKey);
@@ -87,7 +87,8 @@ function applyEnvironment(fileContent: unknown, env: NodeJS.ProcessEnv): unknown
     config[name] = value;
     return value;
   };
-  if (env.NODE_ENV) config.env = env.NODE_ENV;
+  if (env.NODE_ENV)
+    config.env = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
   if (env.PORT !== undefined) section('http').port = parsePort(env.PORT);
   if (env.DATABASE_URL) section('database').url = env.DATABASE_URL;
   if (env.REDIS_URL) section('redis').url = env.REDIS_URL;
@@ -147,7 +148,13 @@ function completeSecrets(parsed: ParsedConfig, varDir: string, isProduction: boo
 
 function readOrCreateSecrets(file: string, notes: string[]): Secrets {
   if (fs.existsSync(file)) {
-    const parsed = secretsFileSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    let content: unknown = null;
+    try {
+      content = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {
+      // reported below as damaged
+    }
+    const parsed = secretsFileSchema.safeParse(content);
     if (!parsed.success) throw new ConfigError(`${file} is damaged; delete it to generate new development secrets`);
     notes.push(`development secrets read from ${file}`);
     return parsed.data;

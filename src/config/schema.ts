@@ -123,8 +123,8 @@ export const configSchema = z.object({
   sandbox: z
     .object({
       /**
-       * Run the sandbox licensing server in-process and point licensing servers whose URL is `sandbox:` at it.
-       * `auto` (default): only outside production.
+       * Run the sandbox licensing server in-process for the catalog's licensing servers whose URL is `"sandbox"`.
+       * `auto` (default) or `true`: outside production only (it never runs in production); `false`: never.
        */
       enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     })

@@ -4,6 +4,7 @@ import type { CatalogConfig } from '../../src/catalog/schemas';
 import { configSchema, type Config } from '../../src/config/schema';
 import { signPayload } from '../../src/http/hook-signature';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/server';
+import type { Role } from '../../src/service';
 import { deleteRedisKeysWithPrefix, uniqueRedisName } from './redis';
 import { startTestService, TEST_HOOK_SECRET, type TestService } from './service';
 
@@ -99,18 +100,22 @@ export function paidUntilIn(days: number): string {
 }
 
 export async function startHarness(
-  options: { sandbox?: SandboxOptions; config?: Partial<Config> } = {},
+  /** `role: 'api'` runs no workers in the test process: operations then wait for a worker process. */
+  options: { sandbox?: SandboxOptions; config?: Partial<Config>; role?: Role } = {},
 ): Promise<Harness> {
   const sandbox = await startSandbox({
     accounts: [{ username: SANDBOX_USER, password: SANDBOX_PASSWORD, balance: 100_000 }],
     ...options.sandbox,
   });
   const queueName = uniqueRedisName('ops');
-  const service = await startTestService({
-    catalog: testCatalog(sandbox),
-    ...fastWorkerSettings(queueName),
-    ...options.config,
-  });
+  const service = await startTestService(
+    {
+      catalog: testCatalog(sandbox),
+      ...fastWorkerSettings(queueName),
+      ...options.config,
+    },
+    options.role,
+  );
   const harness: Harness = {
     service,
     sandbox,

@@ -27,16 +27,18 @@ export function licensingServerCheckRoutes(
         404: { description: 'unknown licensing server', schema: errorResponseSchema },
       },
       handler: async ({ params }) => {
-        const connection = await catalog.connectionOf(params.key);
-        const definition = findModule(connection.module);
-        if (!definition) {
-          return { status: 200, body: { ok: false, error: { code: 'unknown_module', message: connection.module } } };
-        }
+        await catalog.getLicensingServer(params.key); // 404 when unknown
         try {
+          const connection = await catalog.connectionOf(params.key);
+          const definition = findModule(connection.module);
+          if (!definition) {
+            return { status: 200, body: { ok: false, error: { code: 'unknown_module', message: connection.module } } };
+          }
           const settings = definition.parseSettings(connection.settings);
           await definition.create({ ...connection, settings }, { logger }).checkConnection();
           return { status: 200, body: { ok: true } };
         } catch (error) {
+          // A password that no longer decrypts (the encryption key changed) is a failed check too, not a 500.
           const code = error instanceof UpstreamError ? error.code : 'check_failed';
           logger.warn({ licensingServer: params.key, code }, 'licensing server check failed');
           return { status: 200, body: { ok: false, error: { code, message: (error as Error).message } } };
