@@ -7,6 +7,7 @@ import { findLicensingModule } from '../modules';
 import { version } from '../package.json';
 import { applyCatalog } from './catalog/apply-catalog';
 import { CatalogService } from './catalog/catalog-service';
+import { PeriodComparisonService } from './catalog/period-comparison-service';
 import type { Config } from './config/schema';
 import { createDatabase, migrateToLatest, pingDatabase } from './db/database';
 import { createStores, type Stores } from './db/stores';
@@ -67,15 +68,12 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     const sandbox = await maybeStartSandbox(config, logger);
     if (sandbox) stack.push(() => sandbox.close());
 
-    const stores = createStores(db, new SecretBox(config.encryptionKey));
-    const catalog = new CatalogService({
-      db,
-      ...stores,
-      secretBox: new SecretBox(config.encryptionKey),
-      findModule: findLicensingModule,
-      now: () => new Date(),
-    });
-    if (config.catalog) await applyCatalog(catalog, config.catalog, { sandbox }, logger);
+    const secretBox = new SecretBox(config.encryptionKey);
+    const stores = createStores(db, secretBox);
+    const catalogDeps = { db, ...stores, secretBox, findModule: findLicensingModule, now: () => new Date() };
+    const catalog = new CatalogService(catalogDeps);
+    const periodComparisons = new PeriodComparisonService(catalogDeps);
+    if (config.catalog) await applyCatalog(catalog, periodComparisons, config.catalog, { sandbox }, logger);
 
     const deps: LifecycleDeps = {
       db,
@@ -114,7 +112,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
           ...hookRoutes(intake, () => relay.nudge()),
           ...operationRoutes({ ...stores, onRetry: () => relay.nudge() }),
           ...licenseRoutes({ licenses: stores.licenses, poolMarginHours: config.lifecycle.poolMarginHours }),
-          ...catalogRoutes(catalog),
+          ...catalogRoutes(catalog, periodComparisons),
           ...licensingServerCheckRoutes(catalog, findLicensingModule, logger),
         ],
       });

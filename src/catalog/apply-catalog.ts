@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CatalogService } from './catalog-service';
+import type { PeriodComparisonService } from './period-comparison-service';
 import type { CatalogConfig } from './schemas';
 
 export interface CatalogApplyOptions {
@@ -13,6 +14,7 @@ export interface CatalogApplyOptions {
  */
 export async function applyCatalog(
   catalog: CatalogService,
+  periodComparisons: PeriodComparisonService,
   config: CatalogConfig,
   options: CatalogApplyOptions,
   logger: Logger,
@@ -23,7 +25,8 @@ export async function applyCatalog(
   }
   for (const { key, ...enumeration } of config.enumerations) await catalog.putEnumeration(key, enumeration);
   for (const { key, ...plan } of config.tariffPlans) await catalog.putTariffPlan(key, plan);
-  for (const rule of config.periodComparisons) await catalog.createPeriodComparison(rule, { replaceTarget: true });
+  for (const rule of config.periodComparisons)
+    await periodComparisons.createPeriodComparison(rule, { replaceTarget: true });
   logger.info(
     {
       licensingServers: config.licensingServers.length,

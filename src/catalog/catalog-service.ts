@@ -10,6 +10,7 @@ import { scopeKey, type PeriodComparisonStore } from '../db/period-comparison-st
 import type { TariffPlanRecord, TariffPlanStore } from '../db/tariff-plan-store';
 import { isForeignKeyViolation, isUniqueViolation } from '../db/columns';
 import { ConflictError, InvalidInputError, NotFoundError, RuleViolationError } from '../errors';
+import { assertCatalogConsistent, unknownReference } from './catalog-consistency-check';
 import type { SecretBox } from '../security/secret-box';
 import type { EnumerationBody, LicensingServerBody, PeriodComparisonBody, TariffPlanBody } from './schemas';
 import { enumerationView, licensingServerView, periodComparisonView, tariffPlanView } from './views';
@@ -111,7 +112,7 @@ export class CatalogService {
         tariffPlans: orphaned.map((p) => ({ key: p.key, defaultValue: p.defaultValue })),
       });
     }
-    await this.assertConsistent({ enumeration: { key, values } });
+    await assertCatalogConsistent(this.deps, { enumeration: { key, values } });
     return enumerationView(await this.deps.enumerations.upsert({ key, name: body.name, values }, this.deps.now()));
   }
 
@@ -150,7 +151,7 @@ export class CatalogService {
         rule: strayRule.id,
       });
     }
-    await this.assertConsistent({ plan: { key, ...body } });
+    await assertCatalogConsistent(this.deps, { plan: { key, ...body } });
     return tariffPlanView(await this.deps.tariffPlans.upsert({ key, ...body }, this.deps.now()));
   }
 
@@ -181,146 +182,6 @@ export class CatalogService {
     await this.deleteOrConflict(() => this.deps.tariffPlans.delete(key), `tariff plan "${key}"`);
   }
 
-  /** Creates a rule; with `replaceTarget`, a rule of the same scope and source gets the new target instead of 409. */
-  async createPeriodComparison(body: PeriodComparisonBody, options: { replaceTarget?: boolean } = {}) {
-    const rule = await this.ruleFromBody(body);
-    const existing = (await this.deps.periodComparisons.list({ licensingServer: rule.licensingServer })).find(
-      (r) => scopeKey(r) === scopeKey(rule) && r.sourcePeriod === rule.sourcePeriod,
-    );
-    if (existing && !options.replaceTarget) {
-      throw new ConflictError(
-        'a period comparison with the same scope and source exists',
-        { rule: existing.id },
-        'duplicate_rule',
-      );
-    }
-    if (existing) {
-      if (existing.targetPeriod === rule.targetPeriod) return periodComparisonView(existing);
-      await this.assertConsistent({ rule: { ...rule, id: existing.id }, replacing: existing.id });
-      await this.deps.periodComparisons.updateTarget(existing.id, rule.targetPeriod);
-      return periodComparisonView((await this.deps.periodComparisons.get(existing.id))!);
-    }
-    await this.assertConsistent({ rule });
-    try {
-      return periodComparisonView(await this.deps.periodComparisons.insert(rule, this.deps.now()));
-    } catch (error) {
-      if (isUniqueViolation(error))
-        throw new ConflictError('a period comparison with the same scope and source exists', null, 'duplicate_rule');
-      throw error;
-    }
-  }
-
-  async listPeriodComparisons() {
-    return (await this.deps.periodComparisons.list()).map(periodComparisonView);
-  }
-
-  async deletePeriodComparison(id: string): Promise<void> {
-    if (!(await this.deps.periodComparisons.delete(id))) throw new NotFoundError(`no period comparison "${id}"`);
-  }
-
-  /** The `resolve` endpoint: which period a license of `priceList` gets for a service of `sourcePeriod`. */
-  async resolvePeriod(query: {
-    licensingServer?: string;
-    tariffPlan?: string;
-    sourcePeriod: Period;
-    priceList?: string;
-  }) {
-    const plan = query.tariffPlan ? await this.deps.tariffPlans.get(query.tariffPlan) : null;
-    if (query.tariffPlan && !plan) throw unknownReference('tariffPlan', query.tariffPlan);
-    const licensingServer = query.licensingServer ?? plan?.licensingServer;
-    if (!licensingServer)
-      throw new InvalidInputError('licensingServer or tariffPlan is required', { field: 'licensingServer' });
-    if (!(await this.deps.licensingServers.get(licensingServer)))
-      throw unknownReference('licensingServer', licensingServer);
-    if (plan && plan.licensingServer !== licensingServer) {
-      throw new RuleViolationError(`tariff plan "${plan.key}" uses licensing server "${plan.licensingServer}"`, {
-        field: 'tariffPlan',
-      });
-    }
-    const orderablePeriods = await this.orderablePeriodsFor(query.priceList, plan);
-    try {
-      return resolveLicensePeriod({
-        rules: await this.deps.periodComparisons.list({ licensingServer }),
-        licensingServer,
-        tariffPlan: plan?.key ?? null,
-        productType: plan?.productType ?? null,
-        sourcePeriod: query.sourcePeriod,
-        orderablePeriods,
-        priceList: query.priceList ?? null,
-      });
-    } catch (error) {
-      if (error instanceof PeriodConfigurationError)
-        throw new RuleViolationError(error.message, error.details, error.problem);
-      throw error;
-    }
-  }
-
-  /** The periods of the price list as the plan's enumeration (else any enumeration) declares them. */
-  private async orderablePeriodsFor(
-    priceList: string | undefined,
-    plan: TariffPlanRecord | null,
-  ): Promise<readonly Period[]> {
-    if (!priceList) return DEFAULT_ORDERABLE_PERIODS;
-    const enumerations = plan
-      ? [await this.deps.enumerations.get(plan.enumeration)]
-      : await this.deps.enumerations.list();
-    const value = enumerations.flatMap((e) => e?.values ?? []).find((v) => v.internalName === priceList);
-    return value ? orderablePeriodsOf(value) : DEFAULT_ORDERABLE_PERIODS;
-  }
-
-  private async ruleFromBody(body: PeriodComparisonBody): Promise<PeriodRule> {
-    if (!(await this.deps.licensingServers.get(body.licensingServer)))
-      throw unknownReference('licensingServer', body.licensingServer);
-    const tariffPlan = body.tariffPlan ?? null;
-    let productType = body.productType ?? null;
-    if (tariffPlan) {
-      const plan = await this.deps.tariffPlans.get(tariffPlan);
-      if (!plan) throw unknownReference('tariffPlan', tariffPlan);
-      if (plan.licensingServer !== body.licensingServer) {
-        throw new RuleViolationError(`tariff plan "${tariffPlan}" uses licensing server "${plan.licensingServer}"`, {
-          field: 'tariffPlan',
-        });
-      }
-      if (productType && productType !== plan.productType) {
-        throw new RuleViolationError(`tariff plan "${tariffPlan}" is of product type "${plan.productType}"`, {
-          field: 'productType',
-        });
-      }
-      productType = plan.productType;
-    }
-    return {
-      id: crypto.randomUUID(),
-      licensingServer: body.licensingServer,
-      sourcePeriod: body.sourcePeriod,
-      targetPeriod: body.targetPeriod,
-      tariffPlan,
-      productType,
-    };
-  }
-
-  /** Checks the catalog as it would be after the change; 422 naming every problem otherwise. */
-  private async assertConsistent(change: {
-    plan?: Omit<TariffPlanRecord, 'createdAt' | 'updatedAt'>;
-    enumeration?: Pick<EnumerationRecord, 'key' | 'values'>;
-    rule?: PeriodRule;
-    replacing?: string;
-  }): Promise<void> {
-    const plans = (await this.deps.tariffPlans.list()).filter((p) => p.key !== change.plan?.key);
-    if (change.plan) plans.push({ ...change.plan, createdAt: '', updatedAt: '' });
-    const enumerations = new Map((await this.deps.enumerations.list()).map((e) => [e.key, e.values] as const));
-    if (change.enumeration) enumerations.set(change.enumeration.key, change.enumeration.values);
-    const rules: PeriodRule[] = (await this.deps.periodComparisons.list()).filter((r) => r.id !== change.replacing);
-    if (change.rule) rules.push(change.rule);
-    const problems: CatalogProblem[] = findCatalogProblems({
-      plans,
-      valuesOf: (key) => enumerations.get(key) ?? [],
-      rules,
-    });
-    if (problems.length) {
-      throw new RuleViolationError(problems[0]!.message, { problems: problems.slice(0, 20) }, 'period_not_orderable');
-    }
-  }
-
   private async deleteOrConflict(remove: () => Promise<boolean>, what: string): Promise<void> {
     try {
       await remove();
@@ -347,8 +208,4 @@ export class CatalogService {
     if (!record) throw new NotFoundError(`no tariff plan "${key}"`);
     return record;
   }
-}
-
-function unknownReference(field: string, value: string): RuleViolationError {
-  return new RuleViolationError(`unknown ${field} "${value}"`, { field, value }, 'unknown_reference');
 }

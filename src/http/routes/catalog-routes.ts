@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CatalogService } from '../../catalog/catalog-service';
+import type { PeriodComparisonService } from '../../catalog/period-comparison-service';
 import {
   catalogKeySchema,
   enumerationBodySchema,
@@ -105,7 +106,7 @@ const resolveQuery = z.object({
     .optional(),
 });
 
-export function catalogRoutes(catalog: CatalogService): AnyRouteSpec[] {
+export function catalogRoutes(catalog: CatalogService, periodComparisons: PeriodComparisonService): AnyRouteSpec[] {
   return [
     ...keyedCollectionRoutes({
       path: '/v1/admin/licensing-servers',
@@ -154,7 +155,7 @@ export function catalogRoutes(catalog: CatalogService): AnyRouteSpec[] {
         409: error('a rule with the same scope and source exists'),
         422: error('unknown reference, or a target a price list it meets cannot be ordered for'),
       },
-      handler: async ({ body }) => ({ status: 201, body: await catalog.createPeriodComparison(body) }),
+      handler: async ({ body }) => ({ status: 201, body: await periodComparisons.createPeriodComparison(body) }),
     }),
     defineRoute({
       method: 'get',
@@ -163,7 +164,7 @@ export function catalogRoutes(catalog: CatalogService): AnyRouteSpec[] {
       auth: 'admin',
       summary: 'List period comparison rules',
       responses: { 200: { description: 'all rules', schema: itemsOf(periodComparisonSchema) }, 401: error('no token') },
-      handler: async () => ({ status: 200, body: { items: await catalog.listPeriodComparisons() } }),
+      handler: async () => ({ status: 200, body: { items: await periodComparisons.listPeriodComparisons() } }),
     }),
     defineRoute({
       method: 'get',
@@ -178,7 +179,7 @@ export function catalogRoutes(catalog: CatalogService): AnyRouteSpec[] {
         401: error('no token'),
         422: error('unknown reference or unusable rules'),
       },
-      handler: async ({ query }) => ({ status: 200, body: await catalog.resolvePeriod(query) }),
+      handler: async ({ query }) => ({ status: 200, body: await periodComparisons.resolvePeriod(query) }),
     }),
     defineRoute({
       method: 'delete',
@@ -189,7 +190,7 @@ export function catalogRoutes(catalog: CatalogService): AnyRouteSpec[] {
       params: z.object({ id: z.string().min(1).max(64) }),
       responses: { 204: { description: 'deleted' }, 401: error('no token'), 404: error('unknown rule') },
       handler: async ({ params }) => {
-        await catalog.deletePeriodComparison(params.id);
+        await periodComparisons.deletePeriodComparison(params.id);
         return { status: 204 };
       },
     }),
