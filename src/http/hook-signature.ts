@@ -22,7 +22,7 @@ export function verifySignature(
   nowMs = Date.now(),
 ): { ok: true } | { ok: false; reason: string } {
   if (!header) return { ok: false, reason: 'the X-Signature header is missing' };
-  const parts = new Map(header.split(',').map((part) => part.trim().split('=', 2) as [string, string | undefined]));
+  const parts = new Map(header.split(',').map(splitAtFirstEquals));
   const t = parts.get('t');
   const v1 = parts.get('v1');
   if (!t || !/^\d{1,12}$/.test(t) || !v1 || !/^[0-9a-f]{64}$/i.test(v1))
@@ -46,4 +46,11 @@ export function requireHookSignature(secret: string, toleranceSeconds: number): 
     }
     next();
   };
+}
+
+/** `k=v` → [k, v]; everything after the first `=` is the value, so junk appended to a value makes it malformed. */
+function splitAtFirstEquals(part: string): [string, string | undefined] {
+  const trimmed = part.trim();
+  const at = trimmed.indexOf('=');
+  return at < 0 ? [trimmed, undefined] : [trimmed.slice(0, at), trimmed.slice(at + 1)];
 }
