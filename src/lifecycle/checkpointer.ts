@@ -81,6 +81,9 @@ export class Checkpointer {
     let response: R;
     try {
       crashPoint(`before-call:${step.kind}`);
+      // Checked again right before the call: a worker that stalled since it wrote `intended` may have lost the
+      // operation to another, which may already be settling this very step.
+      await this.write(async () => undefined);
       response = await step.call();
       crashPoint(`after-call:${step.kind}`);
     } catch (error) {

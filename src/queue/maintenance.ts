@@ -58,11 +58,26 @@ export async function startMaintenance(options: {
 }): Promise<{ close(): Promise<void> }> {
   const name = `${options.queueName}-maintenance`;
   const queue = new Queue(name, { connection: options.connection });
-  await queue.upsertJobScheduler(
-    'license-maintenance',
-    { every: options.everyMs },
-    { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } },
-  );
+  let closed = false;
+  // Redis may be down at start: keep trying to register the schedule without holding up start-up.
+  const register = async (delayMs: number): Promise<void> => {
+    try {
+      await queue.upsertJobScheduler(
+        'license-maintenance',
+        { every: options.everyMs },
+        { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } },
+      );
+    } catch (err) {
+      if (closed) return;
+      options.logger.warn(
+        { err: (err as Error).message, retryInMs: delayMs },
+        'could not register the maintenance schedule; retrying',
+      );
+      await new Promise((r) => setTimeout(r, delayMs).unref());
+      if (!closed) return register(Math.min(delayMs * 2, 60_000));
+    }
+  };
+  const registered = register(1000);
   const worker = new Worker(
     name,
     async () => {
@@ -75,7 +90,9 @@ export async function startMaintenance(options: {
   worker.on('error', (err) => options.logger.warn({ err: err.message }, 'maintenance worker connection error'));
   return {
     async close() {
+      closed = true;
       await worker.close();
+      await Promise.race([registered, new Promise((r) => setTimeout(r, 1000).unref())]);
       await queue.close();
     },
   };
