@@ -53,7 +53,9 @@ export class EventHandlers {
   async run(): Promise<HandlerOutcome> {
     const stored = await this.deps.services.get(this.op.serviceId);
     const service = overlay(this.op.serviceId, stored, this.op.payload, STATUS_AFTER[this.op.event]);
-    const license = await this.deps.licenses.findByService(service.id);
+    const held = await this.deps.licenses.findByService(service.id);
+    // Reserved by an earlier attempt of this operation: still being acquired; the acquirer picks it up again.
+    const license = held?.state === 'reserved' && held.operationId === this.op.id ? null : held;
     const done = (bound: LicenseRecord | null, source: OperationResult['source'] = 'none'): HandlerOutcome => ({
       result: resultOf(bound, source),
       servicePatch: patchOf(this.op.payload, STATUS_AFTER[this.op.event]),

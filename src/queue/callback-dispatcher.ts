@@ -64,10 +64,8 @@ export class CallbackDispatcher {
       } catch (err) {
         this.options.logger.warn({ operationId: op.id, err: (err as Error).message }, 'callback failed; will retry');
       }
-      const attempt = (await this.options.operations.get(op.id))?.attempts ?? 1;
-      const next = delivered
-        ? null
-        : new Date(now().getTime() + retryDelayMs(attempt, { baseMs: 2000, maxMs: 600_000 }));
+      const delay = retryDelayMs(op.callbackAttempts + 1, { baseMs: 2000, maxMs: 600_000 });
+      const next = delivered ? null : new Date(now().getTime() + delay);
       await this.options.operations.recordCallback(op.id, delivered, next, now());
     }
   }

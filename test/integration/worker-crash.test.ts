@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
+import { openFacts, paidUntilIn, startHarness, type Harness } from '../helpers/lifecycle';
 import { makeWorkerDir, spawnWorker, writeWorkerConfig, type WorkerProcess } from '../helpers/worker-process';
 
 /**
@@ -40,8 +40,8 @@ describe('a worker process killed at a crash point, then restarted', function ()
   }
 
   /** Sends the open hook to a worker that crashes at `crashAt`; resolves once it died of SIGKILL. */
-  async function openAndCrash(serviceId: string, crashAt: string) {
-    const facts = openFacts(serviceId);
+  async function openAndCrash(serviceId: string, crashAt: string, overrides: Record<string, unknown> = {}) {
+    const facts = openFacts(serviceId, overrides);
     const crashing = startWorker(crashAt);
     const answer = await h.hook('open', facts);
     assert.equal(answer.status, 202, JSON.stringify(answer.body));
@@ -66,11 +66,20 @@ describe('a worker process killed at a crash point, then restarted', function ()
     };
   }
 
-  /** Starts a worker without a crash point and waits for the operation to finish; checks it bound one license. */
-  async function restartAndFinish(operationId: string, facts: Record<string, unknown>) {
+  /** Starts a worker without a crash point and waits for the operation to succeed. */
+  async function restartAndSettle(operationId: string) {
     startWorker();
     const op = await h.settled(operationId, ['succeeded', 'failed'], 45_000);
     assert.equal(op.status, 'succeeded', JSON.stringify(op.error));
+    return op;
+  }
+
+  /**
+   * Restarts, waits for the operation, and checks that it ordered exactly once and bound that license to the
+   * service. The result's `source` is checked last, after the money rules and invariants.
+   */
+  async function restartAndFinish(operationId: string, facts: Record<string, unknown>) {
+    const op = await restartAndSettle(operationId);
     assert.equal(h.ordersByOperation().get(operationId), 1, 'exactly one order upstream for the operation');
     const upstreamOrders = h.sandbox.licenses().filter((l) => l.remoteid.startsWith(`${operationId}.order.`));
     assert.equal(upstreamOrders.length, 1, 'one license upstream carries the operation reference');
@@ -80,13 +89,13 @@ describe('a worker process killed at a crash point, then restarted', function ()
     assert.equal(body.license.status, 'active');
     assert.equal(body.service.status, 'active');
     assert.equal(op.result.upstreamId, upstreamOrders[0]!.id);
-    assert.equal(op.result.source, 'order');
     assert.equal(
       (await h.service.database.db('licenses').count<Array<{ n: number | string }>>({ n: '*' }))[0]!.n.toString(),
       '1',
       'one license known locally',
     );
     await h.assertInvariants();
+    assert.equal(op.result.source, 'order', 'the operation reports that it ordered the license');
     return op;
   }
 
@@ -154,5 +163,60 @@ describe('a worker process killed at a crash point, then restarted', function ()
     assert.equal(newCalls.filter((c) => c.func === 'soft.order.param').length, 0, 'no order after the restart');
     assert.equal(h.ordersByOperation().get(operationId), 1);
     await h.assertInvariants();
+  });
+
+  it('after-call:prolong — the renewal was made and charged, not recorded: found, not paid twice', async () => {
+    // Paid for 500 days on a yearly plan: the open orders 12 months, then renews once by 12 to cover the service.
+    const { facts, operationId } = await openAndCrash('vps-crash-after-prolong', 'after-call:prolong', {
+      period: 12,
+      paidUntil: paidUntilIn(500),
+    });
+    const prolongs = () => h.sandbox.calls().filter((c) => c.func === 'service.prolong' && c.outcome === 'ok');
+    assert.equal(prolongs().length, 1, 'the sandbox renewed the license');
+    const actions = (await h.service.database
+      .db('upstream_actions')
+      .where({ operation_id: operationId })
+      .select('kind', 'state')) as Array<{ kind: string; state: string }>;
+    assert.deepEqual(actions.map((a) => `${a.kind}:${a.state}`).sort(), ['order:done', 'prolong:intended']);
+
+    await restartAndFinish(operationId, facts);
+    assert.equal(prolongs().length, 1, 'renewed once, not twice');
+    const { body } = await h.service.request('GET', `/v1/services/${facts.id as string}`);
+    assert.ok(new Date(body.license.paidUntil) >= new Date(facts.paidUntil as string), 'covers the service');
+  });
+
+  it('after-call:change_ip during a pool reuse — the retry finishes the reuse: new key, resumed, nothing ordered', async () => {
+    // A license in the pool (suspended upstream while it waits), made by a worker that does not crash.
+    const setup = startWorker();
+    const previous = await h.run('open', openFacts('vps-pool-old'), ['succeeded', 'failed']);
+    assert.equal(previous.status, 'succeeded', JSON.stringify(previous.error));
+    assert.equal((await h.run('close', { id: 'vps-pool-old' }, ['succeeded', 'failed'])).status, 'succeeded');
+    await setup.stop();
+    const upstreamId = previous.result.upstreamId as string;
+    const upstream = () => h.sandbox.licenses().find((l) => l.id === upstreamId)!;
+    assert.equal(upstream().status, 3, 'suspended while pooled');
+    const previousKey = upstream().lickey;
+
+    // The next open takes it from the pool; the worker dies right after the upstream applied the new IP.
+    const { facts, operationId } = await openAndCrash('vps-pool-new', 'after-call:change_ip');
+    assert.notEqual(facts.ip, openFacts('vps-pool-old').ip, 'reuse needs an IP change');
+    assert.equal(upstream().ip, facts.ip, 'the sandbox applied the IP change');
+    const reserved = await h.service.database.db('licenses').where({ upstream_id: upstreamId }).first();
+    assert.equal(reserved.state, 'reserved');
+    assert.equal(reserved.operation_id, operationId);
+
+    const op = await restartAndSettle(operationId);
+    assert.equal(h.ordersByOperation().get(operationId), undefined, 'nothing ordered: the pooled license was reused');
+    const { body } = await h.service.request('GET', '/v1/services/vps-pool-new');
+    assert.equal(body.license?.upstreamId, upstreamId, 'the pooled license is bound to the new service');
+    // The reuse must be finished by the retry: the previous holder's key stops working, the license is resumed.
+    assert.notEqual(upstream().lickey, previousKey, 'the activation key was regenerated');
+    assert.equal(body.license.activationKey, upstream().lickey);
+    assert.equal(upstream().status, 2, 'active upstream');
+    assert.equal(body.license.status, 'active');
+    assert.equal(upstream().ip, facts.ip);
+    assert.equal(upstream().licname, body.license.name);
+    await h.assertInvariants();
+    assert.equal(op.result.source, 'pool', 'the operation reports that it reused a pooled license');
   });
 });
