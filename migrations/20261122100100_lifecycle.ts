@@ -46,7 +46,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('created_at', 32).notNullable();
     t.string('updated_at', 32).notNullable();
     t.unique(['licensing_server', 'upstream_id']);
-    t.index(['state', 'licensing_server', 'price_list', 'paid_until'], 'licenses_pool_idx');
+    // Ends with id: the pool claim orders by (paid_until, id), and many licenses share an end-of-day expiry.
+    t.index(['state', 'licensing_server', 'price_list', 'paid_until', 'id'], 'licenses_pool_idx');
     t.index(['ip']);
   });
 

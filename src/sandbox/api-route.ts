@@ -90,7 +90,8 @@ function callEntry({ at, func, params, fault, result, performed }: CallFacts): S
     licenseId: result?.licenseId ?? (params.elid || undefined),
     account: result?.account,
     fault: fault?.kind,
-    performed,
+    // A call answered with an error document changed nothing.
+    performed: performed && result?.outcome !== 'error',
   };
   return withoutUndefined(entry);
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import express from 'express';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +21,8 @@ export const CONTROL_PATH = '/_sandbox';
 export async function startSandbox(options: SandboxOptions = {}): Promise<SandboxHandle> {
   const core = new SandboxCore(options);
   const closing = new AbortController();
+  // Every call in flight waits on this one signal; many at once are normal, not a leak.
+  setMaxListeners(0, closing.signal);
   const app = buildApp(core, closing.signal, options.controlApi ?? true);
   const host = options.host ?? '127.0.0.1';
   const server = await listen(app, options.port ?? 0, host);
