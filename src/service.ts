@@ -89,7 +89,9 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     };
     const queue = createOperationQueue(config.worker.queueName, producer);
     stack.push(() => queue.close());
-    const relay = new Relay(stores.operations, queue, logger);
+    // Re-adding a job BullMQ still holds is a no-op, so it is done only now and then, and at once after a reconnect.
+    const relay = new Relay(stores.operations, queue, logger, { reenqueueAfterMs: config.worker.relayIntervalMs * 10 });
+    producer.on('ready', () => relay.forgetEnqueued());
     relay.start(config.worker.relayIntervalMs);
     stack.push(() => relay.stop());
 

@@ -8,18 +8,21 @@ const BATCH = 500;
 /**
  * Puts committed operations on the queue: for each service only its oldest unsettled operation whose time has
  * come (so one service has at most one operation in flight, in order, while services run in parallel). It runs
- * right after intake and periodically, so work that Redis lost, or that a crashed worker held, is enqueued again.
+ * right after intake and after every attempt, and periodically, so work that Redis lost, or that a crashed worker
+ * held, is enqueued again.
  */
 export class Relay {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Job ids this process added recently (job id → when): not re-added until `reenqueueAfterMs` has passed. */
+  private readonly enqueued = new Map<string, number>();
 
   constructor(
     private readonly operations: OperationStore,
     private readonly queue: Queue<OperationJob>,
     private readonly logger: Logger,
-    private readonly now: () => Date = () => new Date(),
+    private readonly options: { reenqueueAfterMs: number; now?: () => Date } = { reenqueueAfterMs: 30_000 },
   ) {}
 
   start(intervalMs: number): void {
@@ -32,6 +35,11 @@ export class Relay {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.running;
+  }
+
+  /** Redis came back (it may have lost jobs): everything runnable is added again on the next pass. */
+  forgetEnqueued(): void {
+    this.enqueued.clear();
   }
 
   /** Asks for a pass soon; passes never overlap, and nudges during a pass cause one more. */
@@ -59,15 +67,16 @@ export class Relay {
 
   /** One pass; returns how many operations were handed to the queue. */
   async pass(): Promise<number> {
-    const runnable = await this.operations.listRunnable(this.now(), BATCH);
-    if (runnable.length === 0) return 0;
-    await this.queue.addBulk(
-      runnable.map((op) => ({
-        name: 'operation',
-        data: { operationId: op.id },
-        opts: { jobId: jobIdFor(op.id, op.attempts) },
-      })),
-    );
-    return runnable.length;
+    const nowMs = (this.options.now?.() ?? new Date()).getTime();
+    for (const [jobId, at] of this.enqueued)
+      if (nowMs - at >= this.options.reenqueueAfterMs) this.enqueued.delete(jobId);
+    const runnable = await this.operations.listRunnable(new Date(nowMs), BATCH);
+    const jobs = runnable
+      .map((op) => ({ name: 'operation', data: { operationId: op.id }, opts: { jobId: jobIdFor(op.id, op.attempts) } }))
+      .filter((job) => !this.enqueued.has(job.opts.jobId));
+    if (jobs.length === 0) return 0;
+    await this.queue.addBulk(jobs);
+    for (const job of jobs) this.enqueued.set(job.opts.jobId, nowMs);
+    return jobs.length;
   }
 }
