@@ -19,6 +19,7 @@ import { licenseRoutes } from './http/routes/license-routes';
 import { licensingServerCheckRoutes } from './http/routes/licensing-server-check-routes';
 import { operationRoutes } from './http/routes/operation-routes';
 import { ensureRedis } from './infra/redis-runtime';
+import { CatalogCache } from './lifecycle/catalog-cache';
 import { HookIntake } from './lifecycle/intake';
 import type { LifecycleDeps } from './lifecycle/lifecycle-deps';
 import { CachingModuleProvider } from './lifecycle/module-provider';
@@ -29,6 +30,9 @@ import { startSandbox, type SandboxHandle } from './sandbox/server';
 import { SecretBox } from './security/secret-box';
 
 export type Role = 'all' | 'api' | 'worker';
+
+/** How long another process's catalog change may go unseen by this one's operations. */
+const CATALOG_CACHE_TTL_MS = 2000;
 
 export interface RunningService {
   /** Where the HTTP API listens, when this process serves it. */
@@ -70,7 +74,15 @@ export async function startService(config: Config, logger: Logger, role: Role = 
 
     const secretBox = new SecretBox(config.encryptionKey);
     const stores = createStores(db, secretBox);
-    const catalogDeps = { db, ...stores, secretBox, findModule: findLicensingModule, now: () => new Date() };
+    const catalogCache = new CatalogCache(stores, CATALOG_CACHE_TTL_MS);
+    const catalogDeps = {
+      db,
+      ...stores,
+      secretBox,
+      findModule: findLicensingModule,
+      now: () => new Date(),
+      onChange: () => catalogCache.clear(),
+    };
     const catalog = new CatalogService(catalogDeps);
     const periodComparisons = new PeriodComparisonService(catalogDeps);
     if (config.catalog) await applyCatalog(catalog, periodComparisons, config.catalog, { sandbox }, logger);
@@ -78,6 +90,9 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     const deps: LifecycleDeps = {
       db,
       ...stores,
+      tariffPlans: catalogCache.tariffPlans,
+      enumerations: catalogCache.enumerations,
+      periodComparisons: catalogCache.periodComparisons,
       modules: new CachingModuleProvider(catalog, findLicensingModule, logger),
       settings: {
         ...config.lifecycle,
@@ -137,7 +152,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
 }
 
 async function pingRedisClient(redis: Redis): Promise<boolean> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000).unref());
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref());
   try {
     return (await Promise.race([redis.ping(), timeout])) === 'PONG';
   } catch {

@@ -24,6 +24,8 @@ export interface CatalogDependencies {
   secretBox: SecretBox;
   findModule: (id: string) => LicensingModuleDefinition | undefined;
   now: () => Date;
+  /** Told after every change, so caches of the catalog forget what they hold. */
+  onChange?: () => void;
 }
 
 /**
@@ -55,6 +57,7 @@ export class CatalogService {
       },
       this.deps.now(),
     );
+    this.deps.onChange?.();
     return licensingServerView(record);
   }
 
@@ -113,7 +116,9 @@ export class CatalogService {
       });
     }
     await assertCatalogConsistent(this.deps, { enumeration: { key, values } });
-    return enumerationView(await this.deps.enumerations.upsert({ key, name: body.name, values }, this.deps.now()));
+    const saved = await this.deps.enumerations.upsert({ key, name: body.name, values }, this.deps.now());
+    this.deps.onChange?.();
+    return enumerationView(saved);
   }
 
   async getEnumeration(key: string) {
@@ -152,7 +157,9 @@ export class CatalogService {
       });
     }
     await assertCatalogConsistent(this.deps, { plan: { key, ...body } });
-    return tariffPlanView(await this.deps.tariffPlans.upsert({ key, ...body }, this.deps.now()));
+    const saved = await this.deps.tariffPlans.upsert({ key, ...body }, this.deps.now());
+    this.deps.onChange?.();
+    return tariffPlanView(saved);
   }
 
   async getTariffPlan(key: string) {
@@ -185,6 +192,7 @@ export class CatalogService {
   private async deleteOrConflict(remove: () => Promise<boolean>, what: string): Promise<void> {
     try {
       await remove();
+      this.deps.onChange?.();
     } catch (error) {
       if (isForeignKeyViolation(error)) throw new ConflictError(`${what} is still in use`, null, 'in_use');
       throw error;

@@ -39,13 +39,14 @@ export class PeriodComparisonService {
       if (existing.targetPeriod === rule.targetPeriod) return periodComparisonView(existing);
       await assertCatalogConsistent(this.deps, { rule: { ...rule, id: existing.id }, replacing: existing.id });
       await this.deps.periodComparisons.updateTarget(existing.id, rule.targetPeriod);
+      this.deps.onChange?.();
       return periodComparisonView((await this.deps.periodComparisons.get(existing.id))!);
     }
     await assertCatalogConsistent(this.deps, { rule });
     try {
-      return periodComparisonView(
-        await this.deps.periodComparisons.insert({ ...rule, id: crypto.randomUUID() }, this.deps.now()),
-      );
+      const saved = await this.deps.periodComparisons.insert({ ...rule, id: crypto.randomUUID() }, this.deps.now());
+      this.deps.onChange?.();
+      return periodComparisonView(saved);
     } catch (error) {
       if (isUniqueViolation(error))
         throw new ConflictError('a period comparison with the same scope and source exists', null, 'duplicate_rule');
@@ -59,6 +60,7 @@ export class PeriodComparisonService {
 
   async deletePeriodComparison(id: string): Promise<void> {
     if (!(await this.deps.periodComparisons.delete(id))) throw new NotFoundError(`no period comparison "${id}"`);
+    this.deps.onChange?.();
   }
 
   /** The `resolve` endpoint: which period a license of `priceList` gets for a service of `sourcePeriod`. */

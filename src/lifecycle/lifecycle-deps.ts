@@ -21,9 +21,10 @@ export interface LifecycleDeps {
   hookEvents: HookEventStore;
   upstreamActions: UpstreamActionStore;
   audit: AuditStore;
-  tariffPlans: TariffPlanStore;
-  enumerations: EnumerationStore;
-  periodComparisons: PeriodComparisonStore;
+  /** Catalog reads (cached, see `catalog-cache.ts`). */
+  tariffPlans: Pick<TariffPlanStore, 'get'>;
+  enumerations: Pick<EnumerationStore, 'get'>;
+  periodComparisons: Pick<PeriodComparisonStore, 'list'>;
   modules: ModuleProvider;
   settings: Config['lifecycle'] & Pick<Config['worker'], 'leaseMs' | 'reconcileDelayMs'>;
   logger: Logger;

@@ -9,18 +9,27 @@ export interface ModuleProvider {
 }
 
 export class CachingModuleProvider implements ModuleProvider {
-  private readonly instances = new Map<string, { updatedAt: string; module: LicensingServerModule }>();
+  private readonly instances = new Map<
+    string,
+    { updatedAt: string; checkedAt: number; module: LicensingServerModule }
+  >();
 
   constructor(
     private readonly catalog: CatalogService,
     private readonly findModule: (id: string) => LicensingModuleDefinition | undefined,
     private readonly logger: Logger,
+    /** How long an instance is used without checking whether its licensing server was changed. */
+    private readonly recheckAfterMs = 2000,
   ) {}
 
   async forServer(licensingServer: string): Promise<LicensingServerModule> {
-    const server = await this.catalog.getLicensingServer(licensingServer);
     const cached = this.instances.get(licensingServer);
-    if (cached && cached.updatedAt === server.updatedAt) return cached.module;
+    if (cached && Date.now() - cached.checkedAt < this.recheckAfterMs) return cached.module;
+    const server = await this.catalog.getLicensingServer(licensingServer);
+    if (cached && cached.updatedAt === server.updatedAt) {
+      cached.checkedAt = Date.now();
+      return cached.module;
+    }
     const connection = await this.catalog.connectionOf(licensingServer);
     const definition = this.findModule(connection.module);
     if (!definition)
@@ -31,7 +40,7 @@ export class CachingModuleProvider implements ModuleProvider {
       { ...connection, settings: definition.parseSettings(connection.settings) },
       { logger: this.logger.child({ licensingServer }) },
     );
-    this.instances.set(licensingServer, { updatedAt: server.updatedAt, module });
+    this.instances.set(licensingServer, { updatedAt: server.updatedAt, checkedAt: Date.now(), module });
     return module;
   }
 }
