@@ -141,7 +141,7 @@ export class KnexOperationStore implements OperationStore {
 
   async claim(id: string, owner: string, leaseMs: number, now: Date): Promise<OperationRecord | null> {
     const at = now.toISOString();
-    const changed = await this.db(TABLE)
+    const claimed: Row[] = await this.db(TABLE)
       .where({ id })
       .where((q) =>
         q
@@ -153,14 +153,17 @@ export class KnexOperationStore implements OperationStore {
           .orWhere((stale) => stale.where('status', 'running').where('lease_until', '<', at)),
       )
       .whereNotExists(this.unsettledPredecessors())
-      .update({
-        status: 'running',
-        lease_owner: owner,
-        lease_until: new Date(now.getTime() + leaseMs).toISOString(),
-        attempts: this.db.raw('attempts + 1'),
-        updated_at: at,
-      });
-    return changed === 1 ? this.get(id) : null;
+      .update(
+        {
+          status: 'running',
+          lease_owner: owner,
+          lease_until: new Date(now.getTime() + leaseMs).toISOString(),
+          attempts: this.db.raw('attempts + 1'),
+          updated_at: at,
+        },
+        '*',
+      );
+    return claimed.length === 1 ? toRecord(claimed[0]!) : null;
   }
 
   async renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
