@@ -1,19 +1,15 @@
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { findCatalogProblems, orderablePeriodsOf, type CatalogProblem } from '../domain/catalog-consistency';
 import type { LicensingModuleDefinition, LicensingServerConnection } from '../domain/licensing-module';
-import { DEFAULT_ORDERABLE_PERIODS, type Period } from '../domain/period';
-import { PeriodConfigurationError, resolveLicensePeriod, type PeriodRule } from '../domain/period-comparison';
-import type { EnumerationRecord, EnumerationStore } from '../db/enumeration-store';
+import type { EnumerationStore } from '../db/enumeration-store';
 import type { LicensingServerStore } from '../db/licensing-server-store';
-import { scopeKey, type PeriodComparisonStore } from '../db/period-comparison-store';
-import type { TariffPlanRecord, TariffPlanStore } from '../db/tariff-plan-store';
-import { isForeignKeyViolation, isUniqueViolation } from '../db/columns';
+import type { PeriodComparisonStore } from '../db/period-comparison-store';
+import type { TariffPlanStore } from '../db/tariff-plan-store';
+import { isForeignKeyViolation } from '../db/columns';
 import { ConflictError, InvalidInputError, NotFoundError, RuleViolationError } from '../errors';
-import { assertCatalogConsistent, unknownReference } from './catalog-consistency-check';
 import type { SecretBox } from '../security/secret-box';
-import type { EnumerationBody, LicensingServerBody, PeriodComparisonBody, TariffPlanBody } from './schemas';
-import { enumerationView, licensingServerView, periodComparisonView, tariffPlanView } from './views';
+import { assertCatalogConsistent, unknownReference } from './catalog-consistency-check';
+import type { EnumerationBody, LicensingServerBody, TariffPlanBody } from './schemas';
+import { enumerationView, licensingServerView, tariffPlanView } from './views';
 
 export interface CatalogDependencies {
   db: Knex;

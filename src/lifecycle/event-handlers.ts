@@ -7,7 +7,7 @@ import type { ServicePatch, ServiceRecord } from '../db/service-store';
 import { RuleViolationError } from '../errors';
 import { Checkpointer } from './checkpointer';
 import { LicenseAcquirer, type ServiceTarget } from './license-acquirer';
-import { resolveLicenseNeed, type LicenseNeed } from './license-need';
+import { resolveLicenseNeed, type LicenseNeed, type LicenseRequirement } from './license-need';
 import { LicenseSteps } from './license-steps';
 import type { LifecycleDeps } from './lifecycle-deps';
 
@@ -145,7 +145,7 @@ export class EventHandlers {
   }
 
   /** A license the service already holds: make it carry the service's IP and name and cover its paid time. */
-  private async conform(license: LicenseRecord, service: ServiceView, need: Extract<LicenseNeed, { kind: 'license' }>) {
+  private async conform(license: LicenseRecord, service: ServiceView, need: LicenseRequirement) {
     const steps = await this.steps(license);
     let current = license;
     if (service.ip) current = await steps.changeIp(current, service.ip, 'ip');
@@ -154,7 +154,7 @@ export class EventHandlers {
     return current;
   }
 
-  private async acquire(service: ServiceView, need: Extract<LicenseNeed, { kind: 'license' }>) {
+  private async acquire(service: ServiceView, need: LicenseRequirement) {
     if (!service.ip)
       throw new RuleViolationError('the service has no IP to put on a license', { field: 'ip' }, 'invalid_service');
     const target: ServiceTarget = { id: service.id, name: service.name, ip: service.ip, paidUntil: service.paidUntil };

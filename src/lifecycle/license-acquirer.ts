@@ -5,7 +5,7 @@ import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../
 import type { LicenseRecord } from '../db/license-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
-import type { LicenseNeed } from './license-need';
+import type { LicenseRequirement } from './license-need';
 import { LicenseSteps, patchFromUpstream } from './license-steps';
 
 export interface ServiceTarget {
@@ -37,7 +37,7 @@ export class LicenseAcquirer {
     this.steps = new LicenseSteps(deps, checkpoints, operationId, module);
   }
 
-  async acquire(service: ServiceTarget, need: Extract<LicenseNeed, { kind: 'license' }>): Promise<Acquired> {
+  async acquire(service: ServiceTarget, need: LicenseRequirement): Promise<Acquired> {
     const orders = (await this.deps.upstreamActions.listByPrefix(`${this.operationId}.order`)).filter(
       (a) => a.state !== 'failed',
     );
@@ -55,10 +55,7 @@ export class LicenseAcquirer {
   }
 
   /** A license an earlier attempt of this operation ordered and still holds. */
-  private async orderedEarlier(
-    upstreamIds: string[],
-    need: Extract<LicenseNeed, { kind: 'license' }>,
-  ): Promise<LicenseRecord | null> {
+  private async orderedEarlier(upstreamIds: string[], need: LicenseRequirement): Promise<LicenseRecord | null> {
     for (const upstreamId of upstreamIds) {
       const license = await this.deps.licenses.findByUpstream(need.licensingServer, upstreamId);
       if (license?.state === 'reserved' && license.operationId === this.operationId) return license;
@@ -66,10 +63,7 @@ export class LicenseAcquirer {
     return null;
   }
 
-  private async fromPool(
-    service: ServiceTarget,
-    need: Extract<LicenseNeed, { kind: 'license' }>,
-  ): Promise<LicenseRecord | null> {
+  private async fromPool(service: ServiceTarget, need: LicenseRequirement): Promise<LicenseRecord | null> {
     const skip: string[] = [];
     for (;;) {
       const now = this.deps.now();
@@ -103,7 +97,7 @@ export class LicenseAcquirer {
   private async reuse(
     license: LicenseRecord,
     service: ServiceTarget,
-    need: Extract<LicenseNeed, { kind: 'license' }>,
+    need: LicenseRequirement,
   ): Promise<LicenseRecord> {
     let current = await this.steps.refresh(license);
     if (current.status === 'deleted')
@@ -156,7 +150,7 @@ export class LicenseAcquirer {
     );
   }
 
-  private async order(service: ServiceTarget, need: Extract<LicenseNeed, { kind: 'license' }>): Promise<LicenseRecord> {
+  private async order(service: ServiceTarget, need: LicenseRequirement): Promise<LicenseRecord> {
     const reference = await this.checkpoints.nextReference(`${this.operationId}.order`);
     const params = {
       priceList: need.priceList,
@@ -223,7 +217,7 @@ export class LicenseAcquirer {
   private async finishOrder(
     license: LicenseRecord,
     service: ServiceTarget,
-    need: Extract<LicenseNeed, { kind: 'license' }>,
+    need: LicenseRequirement,
   ): Promise<LicenseRecord> {
     const upstream = await this.module.get({ upstreamId: license.upstreamId });
     let current: LicenseRecord = { ...license, ...patchFromUpstream(upstream) };

@@ -9,6 +9,9 @@ export type LicenseNeed =
   | { kind: 'none'; controlPanel: string }
   | { kind: 'license'; controlPanel: string; licensingServer: string; priceList: string; period: Period };
 
+/** A need that is a license. */
+export type LicenseRequirement = Extract<LicenseNeed, { kind: 'license' }>;
+
 /**
  * Resolves the plan's "control panel" choice (the hook's value, else the plan's default) to a price list, and the
  * service period to a license period by the provider's period comparisons.
