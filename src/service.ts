@@ -103,6 +103,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
       now: () => new Date(),
     };
     const queue = createOperationQueue(config.worker.queueName, producer);
+    queue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
     stack.push(() => queue.close());
     // Re-adding a job BullMQ still holds is a no-op, so it is done only now and then, and at once after a reconnect.
     const relay = new Relay(stores.operations, queue, logger, { reenqueueAfterMs: config.worker.relayIntervalMs * 10 });
@@ -126,7 +127,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
         hooks: { secret: config.hooks.secret, toleranceSeconds: config.hooks.toleranceSeconds },
         routes: [
           ...healthRoutes(async () => ({ database: await pingDatabase(db), redis: await pingRedisClient(producer) })),
-          ...hookRoutes(intake, () => relay.nudge()),
+          ...hookRoutes(intake, (operation) => relay.enqueueAccepted(operation)),
           ...operationRoutes({ ...stores, onRetry: () => relay.nudge() }),
           ...licenseRoutes({ licenses: stores.licenses, poolMarginHours: config.lifecycle.poolMarginHours }),
           ...catalogRoutes(catalog, periodComparisons),

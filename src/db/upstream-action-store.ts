@@ -23,8 +23,8 @@ export interface UpstreamActionRecord {
 
 export interface UpstreamActionStore {
   getByReference(reference: string, trx?: Knex): Promise<UpstreamActionRecord | null>;
-  /** References starting with `prefix`, oldest first. */
-  listByPrefix(prefix: string): Promise<UpstreamActionRecord[]>;
+  /** The operation's actions whose reference starts with `prefix`, oldest first. */
+  listByPrefix(operationId: string, prefix: string): Promise<UpstreamActionRecord[]>;
   insertIntended(
     trx: Knex,
     action: Omit<UpstreamActionRecord, 'state' | 'response' | 'createdAt' | 'updatedAt'>,
@@ -67,8 +67,10 @@ export class KnexUpstreamActionStore implements UpstreamActionStore {
     return row ? toRecord(row) : null;
   }
 
-  async listByPrefix(prefix: string): Promise<UpstreamActionRecord[]> {
+  async listByPrefix(operationId: string, prefix: string): Promise<UpstreamActionRecord[]> {
+    // By operation first (indexed); the prefix only narrows that handful of rows.
     const rows: Row[] = await this.db(TABLE)
+      .where({ operation_id: operationId })
       .where('reference', 'like', `${prefix}%`)
       .orderBy(['created_at', 'reference']);
     return rows.map(toRecord);

@@ -100,7 +100,7 @@ export class Checkpointer {
 
   /** How many `done` calls of a step family exist, and the reference of the next (or the pending one). */
   async nextReference(prefix: string): Promise<string> {
-    const actions = await this.deps.upstreamActions.listByPrefix(`${prefix}.`);
+    const actions = await this.deps.upstreamActions.listByPrefix(this.operationId, `${prefix}.`);
     const pending = actions.find((a) => a.state !== 'done');
     return pending ? pending.reference : `${prefix}.${actions.length}`;
   }

@@ -38,7 +38,7 @@ export class LicenseAcquirer {
   }
 
   async acquire(service: ServiceTarget, need: LicenseRequirement): Promise<Acquired> {
-    const orders = (await this.deps.upstreamActions.listByPrefix(`${this.operationId}.order`)).filter(
+    const orders = (await this.deps.upstreamActions.listByPrefix(this.operationId, `${this.operationId}.order`)).filter(
       (a) => a.state !== 'failed',
     );
     // An order whose outcome is unknown is settled first (looked up upstream): it may have been paid for.

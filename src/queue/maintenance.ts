@@ -58,6 +58,7 @@ export async function startMaintenance(options: {
 }): Promise<{ close(): Promise<void> }> {
   const name = `${options.queueName}-maintenance`;
   const queue = new Queue(name, { connection: options.connection });
+  queue.on('error', (err) => options.logger.debug({ err: err.message }, 'maintenance queue connection error'));
   let closed = false;
   // Redis may be down at start: keep trying to register the schedule without holding up start-up.
   const register = async (delayMs: number): Promise<void> => {

@@ -65,6 +65,24 @@ export class Relay {
       });
   }
 
+  /**
+   * Puts one just-accepted operation on the queue without a full pass (a hook's hot path). An operation held back
+   * behind an earlier one is left to the pass that follows that one's attempt.
+   */
+  enqueueAccepted(op: { id: string; attempts: number; status: string }): void {
+    if (op.status !== 'queued') return;
+    const jobId = jobIdFor(op.id, op.attempts);
+    if (this.enqueued.has(jobId)) return;
+    this.enqueued.set(jobId, (this.options.now?.() ?? new Date()).getTime());
+    this.queue.add('operation', { operationId: op.id }, { jobId }).catch((err) => {
+      this.enqueued.delete(jobId);
+      this.logger.warn(
+        { err: err instanceof Error ? err.message : String(err), operationId: op.id },
+        'could not enqueue; the relay will',
+      );
+    });
+  }
+
   /** One pass; returns how many operations were handed to the queue. */
   async pass(): Promise<number> {
     const nowMs = (this.options.now?.() ?? new Date()).getTime();

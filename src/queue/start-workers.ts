@@ -68,7 +68,10 @@ export async function startWorkers(options: {
           { graceMs },
           'operations still running at the end of the grace period; their leases will hand them to another worker',
         );
-        await worker.close(true);
+        // BullMQ's forced close would still wait for the running jobs: cut the connection instead and let the
+        // graceful close finish (or fail) on its own.
+        graceful.catch(() => undefined);
+        workerConnection.disconnect();
       }
       await maintenance.close();
       await callbacks?.stop();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { HOOK_EVENTS } from '../../domain/lifecycle';
 import { hookBodySchemas } from '../../lifecycle/hook-schemas';
+import type { OperationRecord } from '../../db/operation-store';
 import type { HookIntake } from '../../lifecycle/intake';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';
 import { errorResponseSchema } from '../response-schemas';
@@ -12,7 +13,7 @@ const acceptedSchema = z.object({
 const error = (description: string) => ({ description, schema: errorResponseSchema });
 
 /** `POST /v1/hooks/{event}`: signed by the platform, idempotent by `eventId`, durable before the answer. */
-export function hookRoutes(intake: HookIntake, onAccepted: () => void): AnyRouteSpec[] {
+export function hookRoutes(intake: HookIntake, onAccepted: (operation: OperationRecord) => void): AnyRouteSpec[] {
   return HOOK_EVENTS.map((event) =>
     defineRoute({
       method: 'post',
@@ -34,7 +35,7 @@ export function hookRoutes(intake: HookIntake, onAccepted: () => void): AnyRoute
       },
       handler: async ({ body, req }) => {
         const { operation, replay } = await intake.accept(event, body, req.body);
-        if (!replay) onAccepted();
+        if (!replay) onAccepted(operation);
         return {
           status: replay ? 200 : 202,
           body: {
