@@ -118,8 +118,8 @@ export class KnexOperationStore implements OperationStore {
       created_at: at,
       updated_at: at,
     };
-    await trx(TABLE).insert(row);
-    return (await this.get(op.id, trx))!;
+    const [inserted]: Row[] = await trx(TABLE).insert(row, '*');
+    return toRecord(inserted!);
   }
 
   async get(id: string, trx: Knex = this.db): Promise<OperationRecord | null> {

@@ -53,8 +53,10 @@ export class KnexServiceStore implements ServiceStore {
       .insert({ id: serviceId, status: 'pending', last_sequence: 0, created_at: at, updated_at: at })
       .onConflict('id')
       .ignore();
-    await trx('services').where({ id: serviceId }).increment('last_sequence', 1);
-    const row = await trx<Row>('services').where({ id: serviceId }).first('last_sequence');
+    const [row]: Array<Pick<Row, 'last_sequence'>> = await trx('services')
+      .where({ id: serviceId })
+      .increment('last_sequence', 1)
+      .returning('last_sequence');
     return Number(row!.last_sequence);
   }
 
