@@ -19,6 +19,7 @@ import { licenseRoutes } from './http/routes/license-routes';
 import { licensingServerCheckRoutes } from './http/routes/licensing-server-check-routes';
 import { operationRoutes } from './http/routes/operation-routes';
 import { ensureRedis } from './infra/redis-runtime';
+import { watchRedisConnection } from './infra/redis-watchdog';
 import { CatalogCache } from './lifecycle/catalog-cache';
 import { HookIntake } from './lifecycle/intake';
 import type { LifecycleDeps } from './lifecycle/lifecycle-deps';
@@ -65,8 +66,15 @@ export async function startService(config: Config, logger: Logger, role: Role = 
 
     const redisRuntime = await ensureRedis({ configuredUrl: config.redis.url, varDir: config.varDir, logger });
     stack.push(() => redisRuntime.stop());
-    const producer = new Redis(redisRuntime.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    // No offline queue and a command time-out: a hook must never wait on Redis, which only carries work.
+    const producer = new Redis(redisRuntime.url, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 5000,
+    });
     producer.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+    const stopProducerWatch = watchRedisConnection(producer, logger, { name: 'producer' });
+    stack.push(async () => stopProducerWatch());
     stack.push(async () => void producer.disconnect());
 
     const sandbox = await maybeStartSandbox(config, logger);

@@ -47,7 +47,7 @@ export class BillmanagerModule implements LicensingServerModule {
       clicked_button: 'finish',
     });
     const upstreamId = reply.fields.id?.trim();
-    if (!upstreamId) {
+    if (!upstreamId || !/^\d{1,18}$/.test(upstreamId)) {
       throw new UpstreamProtocolError('Unreadable reply from the licensing server to soft.order.param: no <id>');
     }
     this.logger.info({ upstreamId, reference: params.reference }, 'billmanager: license ordered');

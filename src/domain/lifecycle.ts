@@ -49,7 +49,8 @@ export interface OperationError {
 /** The name a license carries upstream: it identifies the service (the platform's id and host name). */
 export function licenseNameFor(service: { id: string; name?: string | null }): string {
   const name = service.name ? `${service.id} ${service.name}` : service.id;
-  return name.slice(0, 128);
+  // Control characters have no place in a name shown upstream (and U+0000 cannot be stored by PostgreSQL).
+  return name.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 128);
 }
 
 /** Adds calendar months in UTC, clamping the day to the month's end (Jan 31 + 1 month = Feb 28/29). */

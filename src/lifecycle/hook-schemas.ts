@@ -5,12 +5,19 @@ import type { HookEvent } from '../domain/lifecycle';
 
 const ipSchema = z.string().refine((ip) => net.isIP(ip) !== 0, 'must be an IPv4 or IPv6 address');
 const timeSchema = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339' });
-const serviceId = z.string().min(1).max(128);
-const eventId = z.string().min(1).max(128);
+/** Text the database can store: PostgreSQL refuses U+0000, which must not pass the door and fail later. */
+const text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !s.includes('\u0000'), 'must not contain U+0000');
+const serviceId = text(128);
+const eventId = text(128);
 
 const openService = z.object({
   id: serviceId,
-  name: z.string().min(1).max(255).optional(),
+  name: text(255).optional(),
   ip: ipSchema,
   tariffPlan: catalogKeySchema,
   period: periodSchema,
@@ -26,7 +33,7 @@ const setparamService = z
     ip: ipSchema.optional(),
     controlPanel: catalogKeySchema.optional(),
     tariffPlan: catalogKeySchema.optional(),
-    name: z.string().min(1).max(255).optional(),
+    name: text(255).optional(),
   })
   .refine(
     (s) => s.ip ?? s.controlPanel ?? s.tariffPlan ?? s.name,

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { HookEvent, ServiceFacts } from '../domain/lifecycle';
 import { isUniqueViolation } from '../db/columns';
 import type { OperationRecord } from '../db/operation-store';
-import { ConflictError } from '../errors';
+import { ConflictError, InvalidInputError } from '../errors';
 import type { HookBody } from './hook-schemas';
 import { resolveLicenseNeed } from './license-need';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -96,13 +96,18 @@ function fingerprint(event: string, body: unknown): string {
     .digest('hex');
 }
 
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+/** Deeper than this, a hook body is refused (400) rather than walked: no platform sends such JSON. */
+const MAX_JSON_DEPTH = 64;
+
+function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_JSON_DEPTH)
+    throw new InvalidInputError('the request body is nested too deeply', { maxDepth: MAX_JSON_DEPTH });
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }

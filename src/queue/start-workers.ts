@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { watchRedisConnection } from '../infra/redis-watchdog';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import type { LifecycleDeps } from '../lifecycle/lifecycle-deps';
@@ -36,6 +37,7 @@ export async function startWorkers(options: {
   });
   const workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
   workerConnection.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+  const stopWatch = watchRedisConnection(workerConnection, logger, { name: 'worker' });
   const worker = createOperationWorker({
     queueName: config.worker.queueName,
     connection: workerConnection,
@@ -73,6 +75,7 @@ export async function startWorkers(options: {
         graceful.catch(() => undefined);
         workerConnection.disconnect();
       }
+      stopWatch();
       await maintenance.close();
       await callbacks?.stop();
       await workerConnection.quit().catch(() => workerConnection.disconnect());

@@ -59,8 +59,18 @@ function buildApp(core: SandboxCore, closing: AbortSignal, withControlApi: boole
   app.get(API_PATH, handler);
   app.post(API_PATH, express.urlencoded({ extended: false }), handler);
   if (withControlApi) app.use(CONTROL_PATH, controlApiRouter(core));
+  app.use(quietErrors);
   return app;
 }
+
+/** A client that hung up mid-request (as fault tests make them) is not worth a stack trace. */
+const quietErrors: express.ErrorRequestHandler = (error, _req, res, _next) => {
+  if ((error as { type?: string }).type === 'request.aborted') return;
+  res
+    .status((error as { status?: number }).status ?? 500)
+    .type('text/plain')
+    .send('sandbox error');
+};
 
 function listen(app: express.Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
