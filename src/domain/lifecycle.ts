@@ -50,7 +50,8 @@ export interface OperationError {
 export function licenseNameFor(service: { id: string; name?: string | null }): string {
   const name = service.name ? `${service.id} ${service.name}` : service.id;
   // Control characters have no place in a name shown upstream (and U+0000 cannot be stored by PostgreSQL).
-  return name.replace(/[\u0000-\u001f\u007f]/g, ' ').slice(0, 128);
+  const printable = Array.from(name, (c) => (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f ? ' ' : c)).join('');
+  return printable.slice(0, 128);
 }
 
 /** Adds calendar months in UTC, clamping the day to the month's end (Jan 31 + 1 month = Feb 28/29). */
