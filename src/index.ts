@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createLogger } from './logger';
-import { startService, type Role } from './service';
+import { startService, type Role, type RunningService } from './service';
 
 /** Start-up: load and validate the configuration, then build and run the service; stop gracefully on a signal. */
 async function main(): Promise<void> {
@@ -26,13 +26,17 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.log.level });
   for (const note of notes) logger.info(note);
 
-  const service = await startService(config, logger, options.role);
-  let stopping = false;
+  // Signals are handled from the start: one that arrives while starting stops the service once it is up.
+  let signalled: string | null = null;
+  let service: RunningService | null = null;
   const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (signalled) return;
+    signalled = signal;
+    if (service) stopAndExit(service, signal);
+  };
+  const stopAndExit = (running: RunningService, signal: string) => {
     logger.info({ signal }, 'stopping');
-    service.stop().then(
+    running.stop().then(
       () => process.exit(0),
       (err) => {
         logger.error({ err }, 'error while stopping');
@@ -42,6 +46,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+
+  service = await startService(config, logger, options.role);
+  if (signalled) stopAndExit(service, signalled);
 }
 
 main().catch((error) => {

@@ -68,7 +68,7 @@ export interface OperationStore {
     callbackDue: boolean,
   ): Promise<void>;
   /** The head operation of each service that is ready to run: what the relay puts on the queue. */
-  listRunnable(now: Date, limit: number): Promise<Array<{ id: string; attempts: number }>>;
+  listRunnable(now: Date, limit: number): Promise<Array<{ id: string; attempts: number; updatedAt: string }>>;
   /** Puts a failed or waiting operation back to run now; null when its status does not allow it. */
   retry(id: string, now: Date): Promise<OperationRecord | null>;
   /** Whether an earlier operation of the same service is not yet settled. */
@@ -223,7 +223,7 @@ export class KnexOperationStore implements OperationStore {
       .whereNotExists(this.unsettledPredecessors('o'))
       .orderBy('o.created_at')
       .limit(limit)
-      .select('o.id', 'o.attempts');
+      .select('o.id', 'o.attempts', 'o.updated_at as updatedAt');
   }
 
   async retry(id: string, now: Date): Promise<OperationRecord | null> {

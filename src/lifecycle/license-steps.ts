@@ -67,11 +67,18 @@ export class LicenseSteps {
 
   /** A new activation key: the previous holder's key stops working. */
   async regenerateKey(license: LicenseRecord, step: string): Promise<LicenseRecord> {
-    const previousKeySha256 = sha256(license.activationKey);
+    const reference = this.reference(step, license);
+    // After an unknown outcome, compare with the key from before the first attempt (stored with its checkpoint):
+    // by now `license` may have been refreshed from the upstream and already carry the new key.
+    const intended = await this.deps.upstreamActions.getByReference(reference);
+    const previousKeySha256 =
+      intended && 'previousKeySha256' in intended.request
+        ? (intended.request.previousKeySha256 as string | null)
+        : sha256(license.activationKey);
     let activationKey: string | null = null;
     await this.checkpoints.perform({
       kind: 'regenerate_key',
-      reference: this.reference(step, license),
+      reference,
       licenseId: license.id,
       request: { previousKeySha256 },
       call: async () => {

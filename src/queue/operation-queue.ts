@@ -13,7 +13,10 @@ export function createOperationQueue(name: string, connection: Redis): Queue<Ope
   });
 }
 
-/** One job per attempt of an operation: the relay may add it many times, BullMQ keeps one. */
-export function jobIdFor(operationId: string, attempts: number): string {
-  return `${operationId}.${attempts}`;
+/**
+ * One job per attempt of an operation: the relay may add it many times, BullMQ keeps one. A `generation` above 0
+ * names a new job for an operation still unclaimed long after its last change (see `Relay.pass`).
+ */
+export function jobIdFor(operationId: string, attempts: number, generation = 0): string {
+  return generation > 0 ? `${operationId}.${attempts}.r${generation}` : `${operationId}.${attempts}`;
 }

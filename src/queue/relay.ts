@@ -90,7 +90,13 @@ export class Relay {
       if (nowMs - at >= this.options.reenqueueAfterMs) this.enqueued.delete(jobId);
     const runnable = await this.operations.listRunnable(new Date(nowMs), BATCH);
     const jobs = runnable
-      .map((op) => ({ name: 'operation', data: { operationId: op.id }, opts: { jobId: jobIdFor(op.id, op.attempts) } }))
+      .map((op) => {
+        // Still unclaimed `reenqueueAfterMs` after its last change: its job may be held by a worker that died
+        // before claiming it, or sit among failed jobs, and BullMQ ignores an id it still holds. A new id, then.
+        const generation = Math.max(0, Math.floor((nowMs - Date.parse(op.updatedAt)) / this.options.reenqueueAfterMs));
+        const jobId = jobIdFor(op.id, op.attempts, generation);
+        return { name: 'operation', data: { operationId: op.id }, opts: { jobId } };
+      })
       .filter((job) => !this.enqueued.has(job.opts.jobId));
     if (jobs.length === 0) return 0;
     await this.queue.addBulk(jobs);

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import { Redis } from 'ioredis';
 import { openFacts, type Harness } from '../../helpers/lifecycle';
+import { testRedisUrl } from '../../helpers/redis';
 
 /** How many times each scripted fault is repeated: `FAULT_ITERATIONS`, default `fallback`. */
 export function faultIterations(fallback = 5): number {
@@ -61,11 +63,19 @@ export async function waitFor<T>(
   }
 }
 
+export interface OperationRow {
+  id: string;
+  service_id: string;
+  event: string;
+  status: string;
+  attempts: number;
+}
+
 /** Operation rows straight from the database (the record). */
-export async function operationRows(h: Harness, ids?: string[]) {
+export async function operationRows(h: Harness, ids?: string[]): Promise<OperationRow[]> {
   const query = h.service.database.db('operations').select('id', 'service_id', 'event', 'status', 'attempts');
   if (ids) query.whereIn('id', ids);
-  return (await query) as Array<{ id: string; service_id: string; event: string; status: string; attempts: number }>;
+  return ((await query) as OperationRow[]).map((r) => ({ ...r, attempts: Number(r.attempts) }));
 }
 
 /** Audit entries of one action about one operation (written inside the transactions that matter). */
@@ -79,4 +89,46 @@ export async function auditCount(h: Harness, action: string, operationId: string
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Where the operation's BullMQ jobs are (`bull:<queue>:<operation>.*`): list, lock time left, failure. For the
+ * message of an operation that does not settle: the database says what it is, this says why nobody runs it.
+ */
+export async function queueDiagnosis(h: Harness, operationId: string): Promise<string> {
+  const redis = new Redis(await testRedisUrl(), { maxRetriesPerRequest: 1 });
+  try {
+    const prefix = `bull:${h.queueName}:`;
+    const lists: Record<string, string[]> = {};
+    for (const list of ['wait', 'active', 'paused']) lists[list] = await redis.lrange(`${prefix}${list}`, 0, -1);
+    for (const set of ['completed', 'failed', 'delayed', 'prioritized'])
+      lists[set] = await redis.zrange(`${prefix}${set}`, 0, -1);
+    const jobIds = new Set(Object.values(lists).flatMap((ids) => ids.filter((id) => id.startsWith(`${operationId}.`))));
+    if (jobIds.size === 0) return `no job of ${operationId} in queue ${h.queueName}`;
+    const parts: string[] = [];
+    for (const jobId of jobIds) {
+      const where = Object.keys(lists).filter((list) => lists[list]!.includes(jobId));
+      const lockMs = await redis.pttl(`${prefix}${jobId}:lock`);
+      const failed = await redis.hget(`${prefix}${jobId}`, 'failedReason');
+      parts.push(
+        `job ${jobId}: ${where.join('+')}` +
+          (lockMs > 0 ? `, locked for ${lockMs} ms more` : '') +
+          (failed ? `, failed: ${failed}` : ''),
+      );
+    }
+    return parts.join('; ');
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+/** Like {@link succeeded}, with the operation's queue jobs in the failure message. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON
+export async function succeededOrDiagnose(h: Harness, operationId: string, timeoutMs = 45_000): Promise<any> {
+  try {
+    return await succeeded(h, operationId, timeoutMs);
+  } catch (error) {
+    (error as Error).message += `\n  queue: ${await queueDiagnosis(h, operationId)}`;
+    throw error;
+  }
 }
