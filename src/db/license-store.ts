@@ -81,7 +81,7 @@ export interface LicenseStore {
    * Atomically moves one eligible pooled license to `reserved` for the operation (the soonest to expire first),
    * or returns null. Two callers never get the same license: the move is a compare-and-set on `state`.
    */
-  claimPooled(claim: PoolClaim, now: Date, skip?: readonly string[]): Promise<LicenseRecord | null>;
+  claimPooled(claim: PoolClaim, now: Date, skip?: readonly string[], trx?: Knex): Promise<LicenseRecord | null>;
   list(filter: LicenseFilter, page: { limit: number; after?: string }): Promise<LicenseRecord[]>;
   poolSummary(): Promise<PoolSummaryRow[]>;
   /** Counts pooled licenses per (server, price list) that `eligibleFor` would accept now. */
@@ -170,9 +170,14 @@ export class KnexLicenseStore implements LicenseStore {
       .update({ ...row, updated_at: now.toISOString() });
   }
 
-  async claimPooled(claim: PoolClaim, now: Date, skip: readonly string[] = []): Promise<LicenseRecord | null> {
+  async claimPooled(
+    claim: PoolClaim,
+    now: Date,
+    skip: readonly string[] = [],
+    trx: Knex = this.db,
+  ): Promise<LicenseRecord | null> {
     // Candidates are read without locks; the compare-and-set below decides. A lost race just tries the next one.
-    const candidates: Array<{ id: string }> = await this.db('licenses')
+    const candidates: Array<{ id: string }> = await trx('licenses')
       .where({ state: 'pooled', licensing_server: claim.licensingServer, price_list: claim.priceList })
       .where('paid_until', '>', claim.paidAfter.toISOString())
       .where((q) =>
@@ -189,16 +194,16 @@ export class KnexLicenseStore implements LicenseStore {
       .limit(CLAIM_CANDIDATES)
       .select('id');
     for (const { id } of candidates) {
-      const claimed = await this.db('licenses').where({ id, state: 'pooled' }).update({
+      const claimed = await trx('licenses').where({ id, state: 'pooled' }).update({
         state: 'reserved',
         operation_id: claim.operationId,
         service_id: claim.serviceId,
         updated_at: now.toISOString(),
       });
-      if (claimed === 1) return this.get(id);
+      if (claimed === 1) return this.get(id, trx);
     }
     return candidates.length === CLAIM_CANDIDATES
-      ? this.claimPooled(claim, now, [...skip, ...candidates.map((c) => c.id)])
+      ? this.claimPooled(claim, now, [...skip, ...candidates.map((c) => c.id)], trx)
       : null;
   }
 
@@ -209,7 +214,8 @@ export class KnexLicenseStore implements LicenseStore {
     if (filter.state) query.where({ state: filter.state });
     if (filter.ip) query.where({ ip: filter.ip });
     if (filter.priceList) query.where({ price_list: filter.priceList });
-    if (filter.name) query.where('name', 'like', `%${filter.name.replace(/[%_\\]/g, (c) => `\\${c}`)}%`);
+    if (filter.name)
+      query.whereRaw("name LIKE ? ESCAPE '\\'", [`%${filter.name.replace(/[%_\\]/g, (c) => `\\${c}`)}%`]);
     if (filter.serviceId) query.where({ service_id: filter.serviceId });
     if (filter.licensingServer) query.where({ licensing_server: filter.licensingServer });
     if (filter.pooled === true) query.where({ state: 'pooled' });

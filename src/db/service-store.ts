@@ -84,6 +84,14 @@ export class KnexServiceStore implements ServiceStore {
       .where('l.state', 'bound')
       .where('l.paid_until', '<', before.toISOString())
       .whereRaw('s.paid_until > l.paid_until')
+      // A service whose operations are held up is skipped here, so it cannot crowd out the others every sweep.
+      .whereNotExists((q) =>
+        q
+          .select(this.db.raw('1'))
+          .from('operations as o')
+          .whereRaw('o.service_id = s.id')
+          .whereNot('o.status', 'succeeded'),
+      )
       .orderBy('l.paid_until')
       .limit(limit)
       .select('s.id');

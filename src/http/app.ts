@@ -6,6 +6,7 @@ import { buildOpenApiDocument } from './openapi';
 import { defineRoute, mountRoutes, type AnyRouteSpec, type RouteAuth } from './route-registry';
 import { requestLogger } from './request-logger';
 import { requireHookSignature } from './hook-signature';
+import { HOOK_EVENTS } from '../domain/lifecycle';
 import { InvalidInputError } from '../errors';
 
 export interface HttpAppOptions {
@@ -28,8 +29,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.set('query parser', 'simple');
   app.use(requestLogger(options.logger));
   if (options.hooks) {
+    // Only the known events: an unknown one is a plain 404, signed or not.
     app.use(
-      '/v1/hooks',
+      HOOK_EVENTS.map((event) => `/v1/hooks/${event}`),
       express.raw({ type: () => true, limit: options.bodyLimitBytes }),
       keepRawBody,
       requireHookSignature(options.hooks.secret, options.hooks.toleranceSeconds),

@@ -1,6 +1,6 @@
 import type { OperationResult, ServiceFacts, ServiceStatus } from '../domain/lifecycle';
 import { licenseNameFor } from '../domain/lifecycle';
-import { UpstreamError } from '../domain/upstream-errors';
+import { UpstreamError, UpstreamNotFoundError } from '../domain/upstream-errors';
 import type { LicenseRecord } from '../db/license-store';
 import type { OperationRecord } from '../db/operation-store';
 import type { ServicePatch, ServiceRecord } from '../db/service-store';
@@ -65,8 +65,10 @@ export class EventHandlers {
       case 'open':
         return this.open(service, license, done);
       case 'prolong':
-      case 'renew':
-        return done(await this.renew(service, license), 'none');
+      case 'renew': {
+        const renewed = await this.renew(service, license);
+        return done(renewed.license, renewed.source);
+      }
       case 'suspend':
         return done(
           license && this.deps.settings.suspendWithService
@@ -117,13 +119,20 @@ export class EventHandlers {
   }
 
   /** Keeps a license paid for as long as the service is; a service with a panel but no license gets one. */
-  private async renew(service: ServiceView, license: LicenseRecord | null): Promise<LicenseRecord | null> {
-    if (service.status === 'closed' || (this.op.event === 'renew' && service.status !== 'active')) return license;
+  private async renew(
+    service: ServiceView,
+    license: LicenseRecord | null,
+  ): Promise<{ license: LicenseRecord | null; source: OperationResult['source'] }> {
+    const unchanged = { license, source: 'none' as const };
+    if (service.status === 'closed' || (this.op.event === 'renew' && service.status !== 'active')) return unchanged;
     const need = await resolveLicenseNeed(this.deps, service);
-    if (need.kind === 'none') return license;
-    if (!license) return service.status === 'active' ? (await this.acquire(service, need)).license : null;
-    if (!service.paidUntil || !matches(license, need)) return license;
-    return (await this.steps(license)).renewToCover(license, service.paidUntil, need.period);
+    if (need.kind === 'none') return unchanged;
+    if (!license) return service.status === 'active' ? this.acquire(service, need) : unchanged;
+    if (!service.paidUntil || !matches(license, need)) return unchanged;
+    return {
+      license: await (await this.steps(license)).renewToCover(license, service.paidUntil, need.period),
+      source: 'none',
+    };
   }
 
   private async resume(service: ServiceView, license: LicenseRecord): Promise<LicenseRecord> {
@@ -163,8 +172,25 @@ export class EventHandlers {
   }
 
   /** Pooled when paid past the service and past now (plus the margin), otherwise deleted upstream. */
-  private async release(license: LicenseRecord, servicePaidUntil: Date | null): Promise<void> {
-    const steps = await this.steps(license);
+  private async release(held: LicenseRecord, servicePaidUntil: Date | null): Promise<void> {
+    const steps = await this.steps(held);
+    // Decide on what the upstream says now, not on what was last recorded: a wrong "unpaid" deletes a paid license.
+    let license: LicenseRecord;
+    try {
+      license = await steps.refresh(held);
+    } catch (error) {
+      if (!(error instanceof UpstreamNotFoundError)) throw error;
+      await this.checkpoints.write((trx) =>
+        this.deps.licenses.update(
+          held.id,
+          { state: 'released', status: 'deleted', serviceId: null, operationId: null },
+          this.deps.now(),
+          trx,
+        ),
+      );
+      await this.auditLicense(held, 'license.gone');
+      return;
+    }
     const now = this.deps.now();
     const keepAfter = Math.max(
       now.getTime() + this.deps.settings.poolMarginHours * 3600_000,

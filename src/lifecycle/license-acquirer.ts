@@ -69,19 +69,23 @@ export class LicenseAcquirer {
       const now = this.deps.now();
       const candidate =
         (await this.deps.licenses.findReservedBy(this.operationId)) ??
-        (await this.deps.licenses.claimPooled(
-          {
-            licensingServer: need.licensingServer,
-            priceList: need.priceList,
-            paidAfter: new Date(now.getTime() + this.deps.settings.poolMarginHours * 3600_000),
-            ip: service.ip,
-            ipChangeCutoff: startOfMonthUtc(now),
-            keyCutoff: addMonths(now, -1),
-            operationId: this.operationId,
-            serviceId: service.id,
-          },
-          now,
-          skip,
+        // Claimed under the lease: a worker that lost the operation cannot take a license for it.
+        (await this.checkpoints.write((trx) =>
+          this.deps.licenses.claimPooled(
+            {
+              licensingServer: need.licensingServer,
+              priceList: need.priceList,
+              paidAfter: new Date(now.getTime() + this.deps.settings.poolMarginHours * 3600_000),
+              ip: service.ip,
+              ipChangeCutoff: startOfMonthUtc(now),
+              keyCutoff: addMonths(now, -1),
+              operationId: this.operationId,
+              serviceId: service.id,
+            },
+            now,
+            skip,
+            trx,
+          ),
         ));
       if (!candidate) return null;
       try {

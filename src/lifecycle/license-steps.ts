@@ -3,7 +3,7 @@ import type { LicensingServerModule, UpstreamLicense } from '../domain/licensing
 import type { Period } from '../domain/period';
 import { UpstreamNotFoundError } from '../domain/upstream-errors';
 import type { LicensePatch, LicenseRecord } from '../db/license-store';
-import type { Checkpointer } from './checkpointer';
+import { RetryLaterError, type Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
 
 /** A guard against a period that never reaches the target (e.g. an upstream that accepts but does not extend). */
@@ -142,6 +142,13 @@ export class LicenseSteps {
       if (current.paidUntil && current.paidUntil >= target) return current;
       if (current.paidUntil === null) current = await this.refresh(current);
       if (current.paidUntil && current.paidUntil >= target) return current;
+      if (current.paidUntil === null) {
+        // Just ordered and still being processed upstream: renewing now would pay for a second period.
+        throw new RetryLaterError(
+          `license ${license.upstreamId} has no expiry yet (${current.status})`,
+          new Date(this.deps.now().getTime() + 30_000),
+        );
+      }
       const paidUntilBefore = current.paidUntil?.toISOString() ?? null;
       const reference = await this.checkpoints.nextReference(`${this.operationId}.prolong.${license.id}`);
       const response = await this.checkpoints.perform({

@@ -100,7 +100,7 @@ export class OperationRunner {
       return 'succeeded';
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
-      const outcome = this.outcomeOfFailure(op, error);
+      const outcome = await this.outcomeOfFailure(op, error);
       await db.transaction(async (trx) => {
         const now = this.deps.now();
         await operations.finishAttempt(trx, op.id, this.owner, outcome, now, this.options.callbackDue);
@@ -131,7 +131,10 @@ export class OperationRunner {
   }
 
   /** What a failed attempt means for the operation. */
-  private outcomeOfFailure(op: OperationRecord, error: unknown): Exclude<AttemptOutcome, { status: 'succeeded' }> {
+  private async outcomeOfFailure(
+    op: OperationRecord,
+    error: unknown,
+  ): Promise<Exclude<AttemptOutcome, { status: 'succeeded' }>> {
     const now = this.deps.now();
     const described = describe(error);
     if (error instanceof RetryLaterError) return { status: 'queued', error: described, notBefore: error.notBefore };
@@ -143,7 +146,7 @@ export class OperationRunner {
       error instanceof ServiceError ||
       error instanceof PeriodConfigurationError;
     if (needsPerson) return { status: 'failed', error: described };
-    if (op.attempts >= this.deps.settings.maxAttempts) {
+    if (op.attempts >= this.deps.settings.maxAttempts && !(await this.hasUnknownOutcome(op))) {
       return {
         status: 'failed',
         error: { code: described.code, message: `gave up after ${op.attempts} attempts: ${described.message}` },
@@ -154,6 +157,14 @@ export class OperationRunner {
       maxMs: this.deps.settings.retryMaxMs,
     });
     return { status: 'queued', error: described, notBefore: new Date(now.getTime() + delay) };
+  }
+
+  /**
+   * An upstream call whose outcome is still unknown (a paid order, say) keeps the operation trying, however many
+   * attempts that takes: giving up would leave a license that may be paid for unknown to us.
+   */
+  private async hasUnknownOutcome(op: OperationRecord): Promise<boolean> {
+    return (await this.deps.upstreamActions.listByOperation(op.id)).some((action) => action.state === 'intended');
   }
 }
 
