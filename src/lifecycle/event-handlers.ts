@@ -63,7 +63,7 @@ export class EventHandlers {
     });
     switch (this.op.event) {
       case 'open':
-        return this.open(service, license, done);
+        return this.provide(service, license, done);
       case 'prolong':
       case 'renew': {
         const renewed = await this.renew(service, license);
@@ -81,32 +81,21 @@ export class EventHandlers {
         if (license) await this.release(license, service.paidUntil);
         return done(null);
       case 'setparam':
-        return this.setparam(service, license, done);
+        // Before any open (or after close) there is nothing to change upstream; the facts are kept for later.
+        if (service.status === 'closed' || service.status === 'pending') return done(license);
+        return this.provide(service, license, done);
     }
   }
 
-  private async open(
+  /**
+   * Open, and setparam on an open service: the service ends with the license its value needs (its own if it
+   * matches, else the old one released and one taken from the pool or ordered), or none for `nopanel`.
+   */
+  private async provide(
     service: ServiceView,
     license: LicenseRecord | null,
     done: (l: LicenseRecord | null, s?: OperationResult['source']) => HandlerOutcome,
   ) {
-    const need = await resolveLicenseNeed(this.deps, service);
-    if (license && !matches(license, need)) {
-      await this.release(license, service.paidUntil);
-      license = null;
-    }
-    if (need.kind === 'none') return done(null);
-    if (license) return done(await this.conform(license, service, need));
-    const acquired = await this.acquire(service, need);
-    return done(acquired.license, acquired.source);
-  }
-
-  private async setparam(
-    service: ServiceView,
-    license: LicenseRecord | null,
-    done: (l: LicenseRecord | null, s?: OperationResult['source']) => HandlerOutcome,
-  ) {
-    if (service.status === 'closed' || service.status === 'pending') return done(license);
     const need = await resolveLicenseNeed(this.deps, service);
     if (license && !matches(license, need)) {
       await this.release(license, service.paidUntil);
