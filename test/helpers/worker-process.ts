@@ -6,8 +6,8 @@ import type { Config } from '../../src/config/schema';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 
-/** Variables that `loadConfig` lets win over the file: a worker process must not pick them up from the test run. */
-const CONFIG_ENV = [
+/** Variables a worker process must not inherit from the test run (`loadConfig` lets some win over the file). */
+export const CONFIG_ENV = [
   'NODE_ENV',
   'CONFIG',
   'PORT',
@@ -18,6 +18,7 @@ const CONFIG_ENV = [
   'ENCRYPTION_KEY',
   'LOG_LEVEL',
   'LICENSE_MODULE_CRASH_AT',
+  'LICENSE_MODULE_STALL_AT',
 ];
 
 export interface WorkerProcess {

@@ -3,24 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../../../src/config/schema';
 import type { Role } from '../../../src/service';
-import { makeWorkerDir, writeWorkerConfig, type WorkerProcess } from '../../helpers/worker-process';
+import { CONFIG_ENV, makeWorkerDir, writeWorkerConfig, type WorkerProcess } from '../../helpers/worker-process';
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-
-/** Variables a child must not inherit from the test run (`loadConfig` lets some win over the file). */
-const INHERITED_NOT = [
-  'NODE_ENV',
-  'CONFIG',
-  'PORT',
-  'DATABASE_URL',
-  'REDIS_URL',
-  'HOOK_SECRET',
-  'ADMIN_TOKEN',
-  'ENCRYPTION_KEY',
-  'LOG_LEVEL',
-  'LICENSE_MODULE_CRASH_AT',
-  'LICENSE_MODULE_STALL_AT',
-];
 
 export interface SpawnOptions {
   /** `--role`; default `worker`. `all` also serves HTTP (on a free port). */
@@ -63,7 +48,7 @@ export class ServiceProcesses {
     const label = options.label ?? `${options.role ?? 'worker'}#${n}`;
     const configFile = this.writeConfig(n, options);
     const env: NodeJS.ProcessEnv = { ...process.env };
-    for (const name of INHERITED_NOT) delete env[name];
+    for (const name of CONFIG_ENV) delete env[name];
     if (options.crashAt) env.LICENSE_MODULE_CRASH_AT = options.crashAt;
     if (options.stallAt) env.LICENSE_MODULE_STALL_AT = options.stallAt;
     const child = spawn(
