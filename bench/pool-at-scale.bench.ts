@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
+import { databaseKind } from '../src/db/database';
 import { KnexLicenseStore, type PoolClaim } from '../src/db/license-store';
 import { addMonths, startOfMonthUtc } from '../src/domain/lifecycle';
 import { SecretBox } from '../src/security/secret-box';
@@ -155,7 +156,7 @@ async function loadPool(db: Knex, box: SecretBox, size: number): Promise<void> {
       updated_at: at,
     })),
   );
-  const batch = db.client.config.client === 'pg' ? 1000 : 500;
+  const batch = databaseKind(db) === 'postgres' ? 1000 : 500;
   for (let first = 0; first < size; first += batch) {
     const rows = [];
     for (let n = first; n < Math.min(size, first + batch); n++) {
@@ -184,7 +185,7 @@ async function loadPool(db: Knex, box: SecretBox, size: number): Promise<void> {
     await db('licenses').insert(rows);
   }
   // PostgreSQL's autovacuum would analyze the table within a minute; do it now so the plan is the settled one.
-  if (db.client.config.client === 'pg') await db.raw('ANALYZE licenses');
+  if (databaseKind(db) === 'postgres') await db.raw('ANALYZE licenses');
 }
 
 /** The plan of the claim's candidate query, captured from a real claim (so it cannot drift from the store). */

@@ -9,7 +9,7 @@ import { applyCatalog } from './catalog/apply-catalog';
 import { CatalogService } from './catalog/catalog-service';
 import { PeriodComparisonService } from './catalog/period-comparison-service';
 import type { Config } from './config/schema';
-import { createDatabase, migrateToLatest, pingDatabase } from './db/database';
+import { createDatabase, databaseKind, migrateToLatest, pingDatabase } from './db/database';
 import { createStores, type Stores } from './db/stores';
 import { createHttpApp } from './http/app';
 import { catalogRoutes } from './http/routes/catalog-routes';
@@ -62,7 +62,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     const db = createDatabase(config.database.url);
     stack.push(() => db.destroy());
     const applied = await migrateToLatest(db);
-    logger.info({ database: db.client.config.client, applied }, 'database ready');
+    logger.info({ database: databaseKind(db), applied }, 'database ready');
 
     const redisRuntime = await ensureRedis({ configuredUrl: config.redis.url, varDir: config.varDir, logger });
     stack.push(() => redisRuntime.stop());

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations';
+import { ImmediateSqliteClient } from './sqlite-client';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -33,7 +34,7 @@ export function createDatabase(url: string): Knex {
   const filename = url.slice('sqlite:'.length) || ':memory:';
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   return knex({
-    client: 'better-sqlite3',
+    client: ImmediateSqliteClient as unknown as typeof knex.Client,
     connection: { filename },
     useNullAsDefault: true,
     pool: {
@@ -81,7 +82,6 @@ const UNAVAILABLE_CODES = new Set([
   '57P03',
   '08001',
   '08006',
-  'SQLITE_BUSY',
 ]);
 
 /** True for errors that mean the database is unreachable or busy, not that the query was wrong. */
@@ -89,7 +89,7 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const e = error as { code?: string; name?: string; message?: string } | null;
   if (!e) return false;
   if (e.name === 'KnexTimeoutError') return true;
-  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('SQLITE_BUSY'))) return true;
   return /Connection terminated|connect ECONNREFUSED|database system is (starting up|shutting down)/.test(
     e.message ?? '',
   );
