@@ -76,6 +76,17 @@ export interface LicenseStore {
   findReservedBy(operationId: string, trx?: Knex): Promise<LicenseRecord | null>;
   /** Every license an operation holds reserved goes back to the pool (the operation gave up). */
   returnReservedToPool(operationId: string, now: Date, trx?: Knex): Promise<string[]>;
+  /**
+   * Moves one pooled license back to `reserved` for the operation (compare-and-set on `state`, like `claimPooled`,
+   * without its eligibility rules); null when it is no longer pooled.
+   */
+  reclaimPooled(
+    id: string,
+    operationId: string,
+    serviceId: string,
+    now: Date,
+    trx?: Knex,
+  ): Promise<LicenseRecord | null>;
   update(id: string, patch: LicensePatch, now: Date, trx?: Knex): Promise<void>;
   /**
    * Atomically moves one eligible pooled license to `reserved` for the operation (the soonest to expire first),
@@ -160,6 +171,23 @@ export class KnexLicenseStore implements LicenseStore {
       updated_at: now.toISOString(),
     });
     return rows.map((r) => r.id);
+  }
+
+  async reclaimPooled(
+    id: string,
+    operationId: string,
+    serviceId: string,
+    now: Date,
+    trx: Knex = this.db,
+  ): Promise<LicenseRecord | null> {
+    const claimed = await trx('licenses').where({ id, state: 'pooled' }).update({
+      state: 'reserved',
+      operation_id: operationId,
+      service_id: serviceId,
+      pooled_at: null,
+      updated_at: now.toISOString(),
+    });
+    return claimed === 1 ? this.get(id, trx) : null;
   }
 
   async update(id: string, patch: LicensePatch, now: Date, trx: Knex = this.db): Promise<void> {

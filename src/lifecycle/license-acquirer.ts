@@ -46,6 +46,7 @@ export class LicenseAcquirer {
       return { license: await this.order(service, need), source: 'order' };
     const ordered = await this.orderedEarlier(
       orders.map((a) => String(a.response?.upstreamId)),
+      service,
       need,
     );
     if (ordered) return { license: await this.finishOrder(ordered, service, need), source: 'order' };
@@ -54,11 +55,25 @@ export class LicenseAcquirer {
     return { license: await this.order(service, need), source: 'order' };
   }
 
-  /** A license an earlier attempt of this operation ordered and still holds. */
-  private async orderedEarlier(upstreamIds: string[], need: LicenseRequirement): Promise<LicenseRecord | null> {
+  /**
+   * A license an earlier attempt of this operation ordered and still holds, or gave back to the pool when it failed
+   * (a person's retry): it is taken back before anything may be ordered again. A license that another service has
+   * used since (another IP) is left to the pool.
+   */
+  private async orderedEarlier(
+    upstreamIds: string[],
+    service: ServiceTarget,
+    need: LicenseRequirement,
+  ): Promise<LicenseRecord | null> {
     for (const upstreamId of upstreamIds) {
       const license = await this.deps.licenses.findByUpstream(need.licensingServer, upstreamId);
       if (license?.state === 'reserved' && license.operationId === this.operationId) return license;
+      if (license?.state === 'pooled' && license.ip === service.ip) {
+        const reclaimed = await this.checkpoints.write((trx) =>
+          this.deps.licenses.reclaimPooled(license.id, this.operationId, service.id, this.deps.now(), trx),
+        );
+        if (reclaimed) return reclaimed;
+      }
     }
     return null;
   }

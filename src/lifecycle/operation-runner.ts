@@ -26,7 +26,8 @@ export interface OperationRunnerOptions {
  * person.
  */
 export class OperationRunner {
-  readonly owner = `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+  /** Names this process in leases; each claim adds a token of its own (see `run`). */
+  readonly processName = `${os.hostname()}:${process.pid}`;
 
   constructor(
     private readonly deps: LifecycleDeps,
@@ -35,21 +36,24 @@ export class OperationRunner {
 
   async run(operationId: string): Promise<RunVerdict> {
     const { operations, settings, logger } = this.deps;
-    const op = await operations.claim(operationId, this.owner, settings.leaseMs, this.deps.now());
+    // A lease belongs to one claim, not to the process: should a run of this process stall past its lease and another
+    // slot of the same process claim the operation again, the stalled run's lease checks must fail.
+    const owner = `${this.processName}:${crypto.randomUUID()}`;
+    const op = await operations.claim(operationId, owner, settings.leaseMs, this.deps.now());
     if (!op) return 'skipped';
     const log = logger.child({ operationId: op.id, serviceId: op.serviceId, event: op.event, attempt: op.attempts });
     log.info('operation started');
     const heartbeat = setInterval(
       () => {
         operations
-          .renewLease(op.id, this.owner, settings.leaseMs, this.deps.now())
+          .renewLease(op.id, owner, settings.leaseMs, this.deps.now())
           .catch((err) => log.warn({ err: err.message }, 'lease renewal failed'));
       },
       Math.max(250, Math.floor(settings.leaseMs / 3)),
     );
     let verdict: RunVerdict;
     try {
-      verdict = await this.attempt(op);
+      verdict = await this.attempt(op, owner);
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
       verdict = 'lease-lost';
@@ -61,16 +65,16 @@ export class OperationRunner {
     return verdict;
   }
 
-  private async attempt(op: OperationRecord): Promise<RunVerdict> {
+  private async attempt(op: OperationRecord, owner: string): Promise<RunVerdict> {
     const { db, operations, services, licenses, audit } = this.deps;
     try {
-      const outcome = await new EventHandlers(this.deps, op, this.owner).run();
+      const outcome = await new EventHandlers(this.deps, op, owner).run();
       await db.transaction(async (trx) => {
         const now = this.deps.now();
         await operations.finishAttempt(
           trx,
           op.id,
-          this.owner,
+          owner,
           { status: 'succeeded', result: outcome.result },
           now,
           this.options.callbackDue,
@@ -103,7 +107,7 @@ export class OperationRunner {
       const outcome = await this.outcomeOfFailure(op, error);
       await db.transaction(async (trx) => {
         const now = this.deps.now();
-        await operations.finishAttempt(trx, op.id, this.owner, outcome, now, this.options.callbackDue);
+        await operations.finishAttempt(trx, op.id, owner, outcome, now, this.options.callbackDue);
         if (outcome.status === 'failed') {
           const returned = await licenses.returnReservedToPool(op.id, now, trx);
           await audit.record(

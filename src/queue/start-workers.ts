@@ -54,7 +54,7 @@ export async function startWorkers(options: {
     logger,
   });
   callbacks?.start(CALLBACK_INTERVAL_MS);
-  logger.info({ concurrency: config.worker.concurrency, owner: runner.owner }, 'workers running');
+  logger.info({ concurrency: config.worker.concurrency, worker: runner.processName }, 'workers running');
 
   return {
     runner,

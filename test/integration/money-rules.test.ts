@@ -72,6 +72,25 @@ describe('money rules', function () {
     });
   }
 
+  it('an order whose first read is refused: the retry takes that license back from the pool, never orders again', async () => {
+    h.sandbox.armFault({ kind: 'error', func: 'soft.edit', type: 'access', message: 'refused once' });
+    const failed = await h.run('open', openFacts('first-read'));
+    assert.equal(failed.status, 'failed', JSON.stringify(failed));
+    assert.equal(failed.error.code, 'upstream_access');
+    const retry = await h.service.request('POST', `/v1/admin/operations/${failed.id}/retry`);
+    assert.equal(retry.status, 202, JSON.stringify(retry.body));
+    const op = await h.settled(failed.id, ['succeeded', 'failed']);
+    assert.equal(op.status, 'succeeded', JSON.stringify(op.error));
+    assert.equal(h.ordersByOperation().get(op.id), 1, 'one order for the need, across both attempts');
+    const mine = h.sandbox.licenses().filter((l) => l.licname.startsWith('first-read') && !l.deleted);
+    assert.equal(mine.length, 1);
+    const bound = await license('first-read');
+    assert.equal(bound.upstreamId, mine[0]!.id);
+    assert.ok(bound.paidUntil, 'its expiry is known');
+    assert.deepEqual((await h.service.request('GET', '/v1/admin/pool')).body.items, []);
+    await h.assertInvariants();
+  });
+
   it('20 services opened at once against a pool of 5: 5 reuses, 15 orders, no license given twice', async () => {
     for (let i = 0; i < 5; i++) await h.run('open', openFacts(`old-${i}`, { period: 1, paidUntil: paidUntilIn(30) }));
     for (let i = 0; i < 5; i++) assert.equal((await h.run('close', { id: `old-${i}` })).status, 'succeeded');
