@@ -84,6 +84,7 @@ export class LicenseAcquirer {
       const now = this.deps.now();
       const candidate =
         (await this.deps.licenses.findReservedBy(this.operationId)) ??
+        (await this.preparedEarlier(service, skip)) ??
         // Claimed under the lease: a worker that lost the operation cannot take a license for it.
         (await this.checkpoints.write((trx) =>
           this.deps.licenses.claimPooled(
@@ -106,11 +107,30 @@ export class LicenseAcquirer {
       try {
         return await this.reuse(candidate, service, need);
       } catch (error) {
-        if (!(error instanceof UpstreamError) || error.retryable) throw error;
+        if (!refusesThisLicense(error)) throw error;
         skip.push(candidate.id);
         await this.giveBack(candidate, error);
       }
     }
+  }
+
+  /**
+   * A pooled license an earlier attempt of this operation had begun to reuse (its key is already regenerated for
+   * this service) before the attempt failed and gave it back: its fresh cooldowns keep it from every other claim, so
+   * a person's retry takes it back first.
+   */
+  private async preparedEarlier(service: ServiceTarget, skip: readonly string[]): Promise<LicenseRecord | null> {
+    const actions = await this.deps.upstreamActions.listByOperation(this.operationId);
+    for (const action of actions) {
+      if (action.kind !== 'regenerate_key' || action.state !== 'done' || !action.licenseId) continue;
+      if (skip.includes(action.licenseId)) continue;
+      const licenseId = action.licenseId;
+      const reclaimed = await this.checkpoints.write((trx) =>
+        this.deps.licenses.reclaimPooled(licenseId, this.operationId, service.id, this.deps.now(), trx),
+      );
+      if (reclaimed) return reclaimed;
+    }
+    return null;
   }
 
   private async reuse(
@@ -246,4 +266,16 @@ export class LicenseAcquirer {
     if (service.paidUntil) current = await this.steps.renewToCover(current, service.paidUntil, need.period);
     return current;
   }
+}
+
+/**
+ * Whether a refusal during reuse concerns the pooled license itself (gone upstream, or held by a cooldown or its
+ * paid time), so that the next candidate may do better. Any other refusal (credentials, configuration, no money, a
+ * value the upstream does not take) would be the same for every candidate: it ends the attempt rather than being
+ * repeated on each pooled license.
+ */
+function refusesThisLicense(error: unknown): error is UpstreamError {
+  return (
+    error instanceof UpstreamNotFoundError || (error instanceof UpstreamRejectedError && error.upstreamType === 'limit')
+  );
 }

@@ -139,6 +139,35 @@ describe('money rules', function () {
     await h.assertInvariants();
   });
 
+  it('no money during a pool reuse: one pooled license is tried, not each; the retry finishes that one', async () => {
+    const gone = ['gone-1', 'gone-2'];
+    for (const id of gone) await h.run('open', openFacts(id, { period: 1, paidUntil: paidUntilIn(30) }));
+    for (const id of gone) assert.equal((await h.run('close', { id })).status, 'succeeded');
+    const keysBefore = calls('soft.edit').filter((c) => c.params.clicked_button === 'newkey').length;
+    const ordersBefore = calls('soft.order.param').length;
+    h.sandbox.setBalance(0, 'reseller');
+    // Paid two years ahead: reusing a yearly license needs a renewal, which the account cannot pay.
+    const facts = openFacts('broke', { period: 12, paidUntil: paidUntilIn(730) });
+    const failed = await h.run('open', facts);
+    assert.equal(failed.status, 'failed', JSON.stringify(failed));
+    assert.equal(failed.error.code, 'upstream_balance');
+    const newKeys = calls('soft.edit').filter((c) => c.params.clicked_button === 'newkey');
+    assert.equal(newKeys.length - keysBefore, 1, 'the refusal of the account is not repeated on the next candidate');
+    const prepared = newKeys.at(-1)!.params.elid;
+    assert.equal(h.sandbox.calls().filter((c) => c.func === 'soft.order.param').length, ordersBefore, 'no order tried');
+
+    h.sandbox.setBalance(100_000, 'reseller');
+    assert.equal((await h.service.request('POST', `/v1/admin/operations/${failed.id}/retry`)).status, 202);
+    const op = await h.settled(failed.id, ['succeeded', 'failed']);
+    assert.equal(op.status, 'succeeded', JSON.stringify(op.error));
+    assert.equal(op.result.source, 'pool');
+    assert.equal(op.result.upstreamId, prepared, 'the license prepared before the refusal');
+    assert.equal(calls('soft.order.param').length, ordersBefore, 'nothing ordered');
+    assert.equal(calls('soft.edit').filter((c) => c.params.clicked_button === 'newkey').length - keysBefore, 1);
+    assert.ok(new Date((await license('broke')).paidUntil) >= new Date(facts.paidUntil as string));
+    await h.assertInvariants();
+  });
+
   it('a pooled license that expired is not reused, and nothing is renewed for the pool', async () => {
     await h.run('open', openFacts('short', { period: 12, paidUntil: paidUntilIn(365), controlPanel: 'isp-business' }));
     await h.run('close', { id: 'short', paidUntil: paidUntilIn(10) });
