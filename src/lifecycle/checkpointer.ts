@@ -105,6 +105,12 @@ export class Checkpointer {
     return pending ? pending.reference : `${prefix}.${actions.length}`;
   }
 
+  /** Whether a call of the step family is still `intended`: its outcome is unknown, and only `perform` settles it. */
+  async hasPending(prefix: string): Promise<boolean> {
+    const actions = await this.deps.upstreamActions.listByPrefix(this.operationId, `${prefix}.`);
+    return actions.some((a) => a.state === 'intended');
+  }
+
   /** Runs local writes in one transaction that first checks the lease. */
   async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.deps.db.transaction(async (trx) => {

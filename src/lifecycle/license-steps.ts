@@ -135,12 +135,23 @@ export class LicenseSteps {
     return { ...license, status: 'active' };
   }
 
-  /** Renews by `period` as many times as needed until the license is paid until at least `target`. */
+  /**
+   * Renews by `period` as many times as needed until the license is paid until at least `target`. Before it pays,
+   * it reads the expiry from the upstream once: a renewal made there by other means (by hand, say) is not paid again.
+   */
   async renewToCover(license: LicenseRecord, target: Date, period: Period): Promise<LicenseRecord> {
+    const family = `${this.operationId}.prolong.${license.id}`;
     let current = license;
+    let readUpstream: boolean | undefined;
     for (let renewal = 0; renewal < MAX_RENEWALS_PER_OPERATION; renewal++) {
       if (current.paidUntil && current.paidUntil >= target) return current;
-      if (current.paidUntil === null) current = await this.refresh(current);
+      // A renewal whose outcome is unknown is settled through its checkpoint, which compares against the expiry from
+      // before it; reading the expiry first would leave that checkpoint unsettled.
+      readUpstream ??= await this.checkpoints.hasPending(family);
+      if (!readUpstream || current.paidUntil === null) {
+        current = await this.refresh(current);
+        readUpstream = true;
+      }
       if (current.paidUntil && current.paidUntil >= target) return current;
       if (current.paidUntil === null) {
         // Just ordered and still being processed upstream: renewing now would pay for a second period.
@@ -150,7 +161,7 @@ export class LicenseSteps {
         );
       }
       const paidUntilBefore = current.paidUntil?.toISOString() ?? null;
-      const reference = await this.checkpoints.nextReference(`${this.operationId}.prolong.${license.id}`);
+      const reference = await this.checkpoints.nextReference(family);
       const response = await this.checkpoints.perform({
         kind: 'prolong',
         reference,

@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { openFacts, paidUntilIn, startHarness, type Harness } from '../helpers/lifecycle';
+import {
+  openFacts,
+  paidUntilIn,
+  SANDBOX_PASSWORD,
+  SANDBOX_USER,
+  startHarness,
+  type Harness,
+} from '../helpers/lifecycle';
 
 describe('lifecycle through signed hooks', function () {
   this.timeout(60_000);
@@ -55,6 +62,36 @@ describe('lifecycle through signed hooks', function () {
     assert.ok(new Date(after.paidUntil) > new Date(before.paidUntil), 'paid further');
     assert.ok(new Date(after.paidUntil) >= new Date(paidUntilIn(365 * 2 + 30)), 'covers the service');
     await h.assertInvariants();
+  });
+
+  it('prolong reads the expiry upstream before it pays: a renewal made there by hand is not paid again', async () => {
+    await h.run(
+      'open',
+      openFacts('vps-hand', { period: 12, paidUntil: paidUntilIn(300), controlPanel: 'bill-startup' }),
+    );
+    const { upstreamId } = await license('vps-hand');
+    const byHand = new URLSearchParams({
+      func: 'service.prolong',
+      elid: upstreamId,
+      period: '12',
+      sok: 'ok',
+      out: 'xml',
+      authinfo: `${SANDBOX_USER}:${SANDBOX_PASSWORD}`,
+    });
+    const reply = await fetch(h.sandbox.apiUrl, { method: 'POST', body: byHand });
+    assert.doesNotMatch(await reply.text(), /<error/);
+    const prolongsBefore = h.sandbox.calls().filter((c) => c.func === 'service.prolong').length;
+    const op = await h.run('prolong', { id: 'vps-hand', paidUntil: paidUntilIn(600) });
+    assert.equal(op.status, 'succeeded', JSON.stringify(op.error));
+    assert.equal(
+      h.sandbox.calls().filter((c) => c.func === 'service.prolong').length,
+      prolongsBefore,
+      'not paid again',
+    );
+    assert.ok(
+      new Date((await license('vps-hand')).paidUntil) >= new Date(paidUntilIn(600)),
+      'the local expiry caught up',
+    );
   });
 
   it('suspend and resume follow the service', async () => {
