@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knex, { type Knex } from 'knex';
 import { migrationSource } from '../../migrations';
-import { ImmediateSqliteClient } from './sqlite-client';
+import { ServiceSqliteClient } from './sqlite-client';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -34,7 +34,7 @@ export function createDatabase(url: string): Knex {
   const filename = url.slice('sqlite:'.length) || ':memory:';
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
   return knex({
-    client: ImmediateSqliteClient as unknown as typeof knex.Client,
+    client: ServiceSqliteClient as unknown as typeof knex.Client,
     connection: { filename },
     useNullAsDefault: true,
     pool: {
