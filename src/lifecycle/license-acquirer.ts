@@ -84,7 +84,7 @@ export class LicenseAcquirer {
       const now = this.deps.now();
       const candidate =
         (await this.deps.licenses.findReservedBy(this.operationId)) ??
-        (await this.preparedEarlier(service, skip)) ??
+        (await this.preparedEarlier(service, need, skip)) ??
         // Claimed under the lease: a worker that lost the operation cannot take a license for it.
         (await this.checkpoints.write((trx) =>
           this.deps.licenses.claimPooled(
@@ -115,18 +115,28 @@ export class LicenseAcquirer {
   }
 
   /**
-   * A pooled license an earlier attempt of this operation had begun to reuse (its key is already regenerated for
-   * this service) before the attempt failed and gave it back: its fresh cooldowns keep it from every other claim, so
-   * a person's retry takes it back first.
+   * A pooled license an earlier attempt of this operation had begun to reuse (moved to the service's IP, key already
+   * regenerated for it) before the attempt failed and gave it back: its fresh cooldowns keep it from every other
+   * claim, so a person's retry takes it back first. One that has moved to another IP since is left to the pool.
    */
-  private async preparedEarlier(service: ServiceTarget, skip: readonly string[]): Promise<LicenseRecord | null> {
+  private async preparedEarlier(
+    service: ServiceTarget,
+    need: LicenseRequirement,
+    skip: readonly string[],
+  ): Promise<LicenseRecord | null> {
     const actions = await this.deps.upstreamActions.listByOperation(this.operationId);
     for (const action of actions) {
       if (action.kind !== 'regenerate_key' || action.state !== 'done' || !action.licenseId) continue;
-      if (skip.includes(action.licenseId)) continue;
-      const licenseId = action.licenseId;
+      const license = await this.deps.licenses.get(action.licenseId);
+      const fits =
+        license?.state === 'pooled' &&
+        license.ip === service.ip &&
+        license.licensingServer === need.licensingServer &&
+        license.priceList === need.priceList &&
+        !skip.includes(license.id);
+      if (!fits) continue;
       const reclaimed = await this.checkpoints.write((trx) =>
-        this.deps.licenses.reclaimPooled(licenseId, this.operationId, service.id, this.deps.now(), trx),
+        this.deps.licenses.reclaimPooled(license.id, this.operationId, service.id, this.deps.now(), trx),
       );
       if (reclaimed) return reclaimed;
     }
