@@ -58,6 +58,8 @@ export interface OperationStore {
   renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
   /** Throws `LeaseLostError` unless `owner` still holds the running operation (call inside the write's transaction). */
   assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void>;
+  /** The same check as a plain read, for a moment that writes nothing (right before an upstream call). */
+  checkLease(id: string, owner: string, now: Date): Promise<void>;
   /** Records how the attempt ended, if the lease is still held. */
   finishAttempt(
     trx: Knex.Transaction,
@@ -171,6 +173,14 @@ export class KnexOperationStore implements OperationStore {
       .where({ id, lease_owner: owner, status: 'running' })
       .update({ lease_until: new Date(now.getTime() + leaseMs).toISOString() });
     return changed === 1;
+  }
+
+  async checkLease(id: string, owner: string, now: Date): Promise<void> {
+    const held = await this.db(TABLE)
+      .where({ id, lease_owner: owner, status: 'running' })
+      .where('lease_until', '>', now.toISOString())
+      .first('id');
+    if (!held) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
   async assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void> {

@@ -83,7 +83,7 @@ export class Checkpointer {
       crashPoint(`before-call:${step.kind}`);
       // Checked again right before the call: a worker that stalled since it wrote `intended` may have lost the
       // operation to another, which may already be settling this very step.
-      await this.write(async () => undefined);
+      await this.deps.operations.checkLease(this.operationId, this.owner, this.deps.now());
       response = await step.call();
       crashPoint(`after-call:${step.kind}`);
     } catch (error) {

@@ -3,6 +3,7 @@ import type { LicensingServerModule } from '../domain/licensing-module';
 import { addMonths, licenseNameFor, startOfMonthUtc } from '../domain/lifecycle';
 import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
 import type { LicenseRecord } from '../db/license-store';
+import type { UpstreamActionRecord } from '../db/upstream-action-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
 import type { LicenseRequirement } from './license-need';
@@ -38,9 +39,9 @@ export class LicenseAcquirer {
   }
 
   async acquire(service: ServiceTarget, need: LicenseRequirement): Promise<Acquired> {
-    const orders = (await this.deps.upstreamActions.listByPrefix(this.operationId, `${this.operationId}.order`)).filter(
-      (a) => a.state !== 'failed',
-    );
+    // What earlier attempts of this operation did upstream: orders to settle or finish, licenses half reused.
+    const earlier = await this.deps.upstreamActions.listByOperation(this.operationId);
+    const orders = earlier.filter((a) => a.kind === 'order' && a.state !== 'failed');
     // An order whose outcome is unknown is settled first (looked up upstream): it may have been paid for.
     if (orders.some((a) => a.state === 'intended'))
       return { license: await this.order(service, need), source: 'order' };
@@ -50,7 +51,7 @@ export class LicenseAcquirer {
       need,
     );
     if (ordered) return { license: await this.finishOrder(ordered, service, need), source: 'order' };
-    const reused = await this.fromPool(service, need);
+    const reused = await this.fromPool(service, need, earlier);
     if (reused) return { license: reused, source: 'pool' };
     return { license: await this.order(service, need), source: 'order' };
   }
@@ -78,13 +79,17 @@ export class LicenseAcquirer {
     return null;
   }
 
-  private async fromPool(service: ServiceTarget, need: LicenseRequirement): Promise<LicenseRecord | null> {
+  private async fromPool(
+    service: ServiceTarget,
+    need: LicenseRequirement,
+    earlier: UpstreamActionRecord[],
+  ): Promise<LicenseRecord | null> {
     const skip: string[] = [];
     for (;;) {
       const now = this.deps.now();
       const candidate =
         (await this.deps.licenses.findReservedBy(this.operationId)) ??
-        (await this.preparedEarlier(service, need, skip)) ??
+        (await this.preparedEarlier(service, need, earlier, skip)) ??
         // Claimed under the lease: a worker that lost the operation cannot take a license for it.
         (await this.checkpoints.write((trx) =>
           this.deps.licenses.claimPooled(
@@ -122,10 +127,10 @@ export class LicenseAcquirer {
   private async preparedEarlier(
     service: ServiceTarget,
     need: LicenseRequirement,
+    earlier: UpstreamActionRecord[],
     skip: readonly string[],
   ): Promise<LicenseRecord | null> {
-    const actions = await this.deps.upstreamActions.listByOperation(this.operationId);
-    for (const action of actions) {
+    for (const action of earlier) {
       if (action.kind !== 'regenerate_key' || action.state !== 'done' || !action.licenseId) continue;
       const license = await this.deps.licenses.get(action.licenseId);
       const fits =
