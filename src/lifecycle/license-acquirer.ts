@@ -70,9 +70,7 @@ export class LicenseAcquirer {
       const license = await this.deps.licenses.findByUpstream(need.licensingServer, upstreamId);
       if (license?.state === 'reserved' && license.operationId === this.operationId) return license;
       if (license?.state === 'pooled' && license.ip === service.ip) {
-        const reclaimed = await this.checkpoints.write((trx) =>
-          this.deps.licenses.reclaimPooled(license.id, this.operationId, service.id, this.deps.now(), trx),
-        );
+        const reclaimed = await this.reclaim(license, service);
         if (reclaimed) return reclaimed;
       }
     }
@@ -140,12 +138,17 @@ export class LicenseAcquirer {
         license.priceList === need.priceList &&
         !skip.includes(license.id);
       if (!fits) continue;
-      const reclaimed = await this.checkpoints.write((trx) =>
-        this.deps.licenses.reclaimPooled(license.id, this.operationId, service.id, this.deps.now(), trx),
-      );
+      const reclaimed = await this.reclaim(license, service);
       if (reclaimed) return reclaimed;
     }
     return null;
+  }
+
+  /** Takes a pooled license back for this operation, under its lease; null if another claim was quicker. */
+  private reclaim(license: LicenseRecord, service: ServiceTarget): Promise<LicenseRecord | null> {
+    return this.checkpoints.write((trx) =>
+      this.deps.licenses.reclaimPooled(license.id, this.operationId, service.id, this.deps.now(), trx),
+    );
   }
 
   private async reuse(
