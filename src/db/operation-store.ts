@@ -176,18 +176,12 @@ export class KnexOperationStore implements OperationStore {
   }
 
   async checkLease(id: string, owner: string, now: Date): Promise<void> {
-    const held = await this.db(TABLE)
-      .where({ id, lease_owner: owner, status: 'running' })
-      .where('lease_until', '>', now.toISOString())
-      .first('id');
+    const held = await heldLease(this.db, id, owner, now).first('id');
     if (!held) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
   async assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void> {
-    const changed = await trx(TABLE)
-      .where({ id, lease_owner: owner, status: 'running' })
-      .where('lease_until', '>', now.toISOString())
-      .update({ updated_at: now.toISOString() });
+    const changed = await heldLease(trx, id, owner, now).update({ updated_at: now.toISOString() });
     if (changed !== 1) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
@@ -308,4 +302,9 @@ function toRecord(row: Row): OperationRecord {
     finishedAt: row.finished_at,
     callbackAttempts: Number(row.callback_attempts ?? 0),
   };
+}
+
+/** The operation's row while `owner` holds its lease (running, lease not passed). */
+function heldLease(db: Knex, id: string, owner: string, now: Date): Knex.QueryBuilder {
+  return db(TABLE).where({ id, lease_owner: owner, status: 'running' }).where('lease_until', '>', now.toISOString());
 }

@@ -142,15 +142,15 @@ export class LicenseSteps {
   async renewToCover(license: LicenseRecord, target: Date, period: Period): Promise<LicenseRecord> {
     const family = `${this.operationId}.prolong.${license.id}`;
     let current = license;
-    let readUpstream: boolean | undefined;
+    let readDue: boolean | undefined;
     for (let renewal = 0; renewal < MAX_RENEWALS_PER_OPERATION; renewal++) {
       if (current.paidUntil && current.paidUntil >= target) return current;
       // A renewal whose outcome is unknown is settled through its checkpoint, which compares against the expiry from
       // before it; reading the expiry first would leave that checkpoint unsettled.
-      readUpstream ??= await this.checkpoints.hasPending(family);
-      if (!readUpstream || current.paidUntil === null) {
+      readDue ??= !(await this.checkpoints.hasPending(family));
+      if (readDue || current.paidUntil === null) {
         current = await this.refresh(current);
-        readUpstream = true;
+        readDue = false;
       }
       if (current.paidUntil && current.paidUntil >= target) return current;
       if (current.paidUntil === null) {

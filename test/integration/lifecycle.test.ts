@@ -7,6 +7,7 @@ import {
   startHarness,
   type Harness,
 } from '../helpers/lifecycle';
+import { ApiClient, errorOf } from '../sandbox/helpers';
 
 describe('lifecycle through signed hooks', function () {
   this.timeout(60_000);
@@ -70,16 +71,12 @@ describe('lifecycle through signed hooks', function () {
       openFacts('vps-hand', { period: 12, paidUntil: paidUntilIn(300), controlPanel: 'bill-startup' }),
     );
     const { upstreamId } = await license('vps-hand');
-    const byHand = new URLSearchParams({
-      func: 'service.prolong',
+    const byHand = await new ApiClient(h.sandbox, SANDBOX_USER, SANDBOX_PASSWORD).call('service.prolong', {
       elid: upstreamId,
       period: '12',
       sok: 'ok',
-      out: 'xml',
-      authinfo: `${SANDBOX_USER}:${SANDBOX_PASSWORD}`,
     });
-    const reply = await fetch(h.sandbox.apiUrl, { method: 'POST', body: byHand });
-    assert.doesNotMatch(await reply.text(), /<error/);
+    assert.equal(errorOf(byHand), undefined, byHand.body);
     const prolongsBefore = h.sandbox.calls().filter((c) => c.func === 'service.prolong').length;
     const op = await h.run('prolong', { id: 'vps-hand', paidUntil: paidUntilIn(600) });
     assert.equal(op.status, 'succeeded', JSON.stringify(op.error));
