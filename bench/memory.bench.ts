@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { hookBodySchemas } from '../src/lifecycle/hook-schemas';
+import { hookBodySchemas } from '../src/platform/hook-schemas';
 import { HookIntake } from '../src/lifecycle/intake';
 import { startSandbox } from '../src/sandbox/server';
 import {

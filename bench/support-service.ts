@@ -5,7 +5,7 @@ import express from 'express';
 import pino, { type Logger } from 'pino';
 import type { CatalogConfig } from '../src/catalog/schemas';
 import { configSchema, type Config } from '../src/config/schema';
-import { signPayload } from '../src/http/hook-signature';
+import { signPayload } from '../src/platform/signature';
 import { startService, type Role, type RunningService } from '../src/service';
 
 // The service as the benchmarks start it: catalog, configuration, logger, signed hooks, and the bare baseline.
@@ -80,11 +80,13 @@ export function benchConfig(spec: BenchServiceSpec): Config {
   return {
     ...parsed,
     log: { level: benchLogLevel() },
+    http: { ...parsed.http, host: '127.0.0.1' },
     database: { url: spec.databaseUrl },
     redis: { url: spec.redisUrl },
     hooks: { secret: spec.hookSecret, toleranceSeconds: 300 },
     admin: { token: crypto.randomBytes(24).toString('hex') },
     encryptionKey: Buffer.from(spec.encryptionKeyHex, 'hex'),
+    encryptionKeyPrevious: null,
     worker: { ...parsed.worker, shutdownGraceMs: 2000, ...spec.worker, queueName: spec.queueName },
     catalog: benchCatalog(spec.sandboxApiUrl, spec.upstreamTimeoutMs),
   };

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { configSchema, type Config } from '../config/schema';
-import { signPayload } from '../http/hook-signature';
+import { signPayload } from '../platform/signature';
 import { startSandbox, type SandboxCall } from '../sandbox/server';
 import { generateEncryptionKey, parseEncryptionKey } from '../security/secret-box';
 import { startService } from '../service';
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     hooks: { secret: hookSecret, toleranceSeconds: 300 },
     admin: { token: adminToken },
     encryptionKey: parseEncryptionKey(generateEncryptionKey())!,
+    encryptionKeyPrevious: null,
     worker: { ...defaults.worker, queueName: `demo-${crypto.randomBytes(4).toString('hex')}`, relayIntervalMs: 200 },
     catalog: {
       licensingServers: [

@@ -44,15 +44,23 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   if (!encryptionKey)
     throw new ConfigError('encryptionKey (ENCRYPTION_KEY): must be 32 bytes as 64 hex characters or base64');
 
+  const encryptionKeyPrevious = parsed.encryptionKeyPrevious ? parseEncryptionKey(parsed.encryptionKeyPrevious) : null;
+  if (parsed.encryptionKeyPrevious && !encryptionKeyPrevious)
+    throw new ConfigError(
+      'encryptionKeyPrevious (ENCRYPTION_KEY_PREVIOUS): must be 32 bytes as 64 hex characters or base64',
+    );
+
   return {
     notes,
     config: {
       ...parsed,
       varDir,
+      http: { ...parsed.http, host: parsed.http.host ?? (parsed.env === 'development' ? '127.0.0.1' : '0.0.0.0') },
       database: { url: parsed.database.url ?? `sqlite:${path.join(varDir, 'licenses.sqlite')}` },
       hooks: { ...parsed.hooks, secret: secrets.hookSecret },
       admin: { token: secrets.adminToken },
       encryptionKey,
+      encryptionKeyPrevious,
     },
   };
 }
@@ -95,6 +103,8 @@ function applyEnvironment(fileContent: unknown, env: NodeJS.ProcessEnv): unknown
   if (env.HOOK_SECRET) section('hooks').secret = env.HOOK_SECRET;
   if (env.ADMIN_TOKEN) section('admin').token = env.ADMIN_TOKEN;
   if (env.ENCRYPTION_KEY) config.encryptionKey = env.ENCRYPTION_KEY;
+  if (env.ENCRYPTION_KEY_PREVIOUS) config.encryptionKeyPrevious = env.ENCRYPTION_KEY_PREVIOUS;
+  if (env.CALLBACK_SECRET) section('platform').callbackSecret = env.CALLBACK_SECRET;
   if (env.LOG_LEVEL) section('log').level = env.LOG_LEVEL;
   return config;
 }

@@ -14,14 +14,19 @@ export const configSchema = z.object({
     .object({
       /** TCP port of the HTTP API (env PORT). Default 8080. */
       port: z.number().int().min(0).max(65535).default(8080),
-      /** Address to listen on. Default `0.0.0.0`. */
-      host: z.string().min(1).default('0.0.0.0'),
+      /** Address to listen on. Default `127.0.0.1` in development (nothing outside this machine reaches it), else `0.0.0.0`. */
+      host: z.string().min(1).optional(),
       /** Largest accepted request body in bytes. Default 1 MiB. */
       bodyLimitBytes: z
         .number()
         .int()
         .positive()
         .default(1024 * 1024),
+      /**
+       * Serve HTTPS instead of HTTP, for a provider without a TLS proxy in front: PEM files of the certificate (with
+       * its chain) and of its private key. Hooks, tokens and activation keys cross the network.
+       */
+      tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
     })
     .prefault({}),
   database: z
@@ -59,8 +64,31 @@ export const configSchema = z.object({
       token: z.string().min(16, 'must be at least 16 characters').optional(),
     })
     .prefault({}),
+  auth: z
+    .object({
+      /**
+       * Named bearer tokens and their roles (`admin`, `platform`, `viewer`). The environment adds `ADMIN_TOKEN`
+       * (named `admin`), `PLATFORM_TOKEN` (`platform`) and `VIEWER_TOKEN` (`viewer`). Names are unique; a name
+       * appears in the audit trail as the actor of what its token did.
+       */
+      tokens: z
+        .array(
+          z.object({
+            name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a name is 1–64 letters, digits, . _ -'),
+            role: z.enum(['admin', 'platform', 'viewer']),
+            token: z.string().min(16, 'must be at least 16 characters'),
+          }),
+        )
+        .default([]),
+    })
+    .prefault({}),
   /** 32 bytes as 64 hex characters or base64 (env ENCRYPTION_KEY): encrypts passwords and keys at rest. */
   encryptionKey: z.string().optional(),
+  /**
+   * The key that was current before a rotation (env ENCRYPTION_KEY_PREVIOUS): still decrypts what it encrypted until
+   * `npm run rotate-key` has re-encrypted everything under `encryptionKey`.
+   */
+  encryptionKeyPrevious: z.string().optional(),
   log: z
     .object({
       /** pino level: fatal, error, warn, info, debug, trace, silent. Default info. */
@@ -69,8 +97,21 @@ export const configSchema = z.object({
     .prefault({}),
   platform: z
     .object({
-      /** When set, every finished operation is POSTed here, signed like hooks. */
+      /**
+       * When set, every finished operation is POSTed here, signed like hooks. Must be `https` in production (plain
+       * `http` only to a loopback address).
+       */
       callbackUrl: z.url().optional(),
+      /** Signs callbacks (env CALLBACK_SECRET). Default: `hooks.secret`. */
+      callbackSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** Total deadline of one callback delivery, from connect to the last byte of the reply. Default 10 s. */
+      callbackTimeoutMs: z.number().int().positive().max(120_000).default(10_000),
+      /** The largest callback reply read; a larger one counts as a failed delivery. Default 64 KiB. */
+      callbackMaxReplyBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * 1024),
     })
     .prefault({}),
   lifecycle: z
@@ -87,6 +128,15 @@ export const configSchema = z.object({
       maxAttempts: z.number().int().positive().default(10),
       /** First retry delay; doubles each attempt, with jitter. Default 5 s. */
       retryBaseMs: z.number().int().positive().default(5000),
+      /** A hook's `paidUntil` may lie at most this many calendar months past now (else 422). Default 36. */
+      maxPaidAheadMonths: z.number().int().positive().max(1200).default(36),
+      /** A prolong, renewal or manual renew needing more upstream renewals fails for a person. Default 3. */
+      maxRenewalsPerOperation: z.number().int().positive().max(1000).default(3),
+      /**
+       * Paid calls (orders and renewals) per licensing server in one UTC day; past it paid operations wait with
+       * `spend_limit` until the next day or until a person raises the cap and retries. Default 1000.
+       */
+      maxPaidCallsPerDay: z.number().int().positive().default(1000),
       /** Longest retry delay. Default 15 minutes. */
       retryMaxMs: z
         .number()
@@ -129,6 +179,14 @@ export const configSchema = z.object({
       enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     })
     .prefault({}),
+  retention: z
+    .object({
+      /** Processed hook events and delivered callbacks are pruned after this many days. Default 90. */
+      hookEventsDays: z.number().int().positive().default(90),
+      /** Audit rows are kept this many days. Default 3650 (ten years). */
+      auditDays: z.number().int().positive().default(3650),
+    })
+    .prefault({}),
   /** Licensing servers, enumerations, tariff plans and period comparisons applied idempotently at start. */
   catalog: catalogConfigSchema.optional(),
 });
@@ -137,9 +195,15 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 
 /** The configuration after defaults, environment overrides and secrets have been filled in. */
-export type Config = Omit<ParsedConfig, 'database' | 'hooks' | 'admin' | 'encryptionKey'> & {
+export type Config = Omit<
+  ParsedConfig,
+  'http' | 'database' | 'hooks' | 'admin' | 'encryptionKey' | 'encryptionKeyPrevious'
+> & {
+  http: ParsedConfig['http'] & { host: string };
   database: { url: string };
   hooks: { secret: string; toleranceSeconds: number };
   admin: { token: string };
   encryptionKey: Buffer;
+  /** The key before the last rotation, which still decrypts until `npm run rotate-key` has run. */
+  encryptionKeyPrevious: Buffer | null;
 };

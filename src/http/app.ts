@@ -5,7 +5,7 @@ import { requireAdminToken, requireJsonBody } from './guards';
 import { buildOpenApiDocument } from './openapi';
 import { defineRoute, mountRoutes, type AnyRouteSpec, type RouteAuth } from './route-registry';
 import { requestLogger } from './request-logger';
-import { requireHookSignature } from './hook-signature';
+import { requireHookSignature, type RequestWithRawBody } from './hook-signature';
 import { HOOK_EVENTS } from '../domain/lifecycle';
 import { InvalidInputError } from '../errors';
 
@@ -19,9 +19,6 @@ export interface HttpAppOptions {
   /** Hooks under `/v1/hooks/` are signed with this secret; the signature is checked on the raw body first. */
   hooks?: { secret: string; toleranceSeconds: number };
 }
-
-/** Raw bytes of a JSON body, kept for signature checks. */
-export type RequestWithRawBody = express.Request & { rawBody?: Buffer };
 
 export function createHttpApp(options: HttpAppOptions): Express {
   const app = express();

@@ -3,7 +3,7 @@ import type { HookEvent, ServiceFacts } from '../domain/lifecycle';
 import { isUniqueViolation } from '../db/columns';
 import type { OperationRecord } from '../db/operation-store';
 import { ConflictError, InvalidInputError } from '../errors';
-import type { HookBody } from './hook-schemas';
+import type { HookBody } from '../platform/hook-schemas';
 import { resolveLicenseNeed } from './license-need';
 import type { LifecycleDeps } from './lifecycle-deps';
 

@@ -2,8 +2,8 @@ import axios from 'axios';
 import type { Logger } from 'pino';
 import { retryDelayMs } from '../domain/lifecycle';
 import type { OperationStore } from '../db/operation-store';
-import { signPayload } from '../http/hook-signature';
-import { operationView } from '../http/views';
+import { signPayload } from '../platform/signature';
+import { operationView } from '../platform/views';
 
 const BATCH = 50;
 

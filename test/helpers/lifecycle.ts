@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import type { CatalogConfig } from '../../src/catalog/schemas';
 import { configSchema, type Config } from '../../src/config/schema';
-import { signPayload } from '../../src/http/hook-signature';
+import { signPayload } from '../../src/platform/signature';
 import { startSandbox, type SandboxHandle, type SandboxOptions } from '../../src/sandbox/server';
 import type { Role } from '../../src/service';
 import { deleteRedisKeysWithPrefix, uniqueRedisName } from './redis';

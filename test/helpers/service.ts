@@ -27,11 +27,13 @@ export async function startTestService(overrides: Partial<Config> = {}, role: Ro
   const parsed = configSchema.parse({ env: 'test', http: { port: 0, host: '127.0.0.1' }, log: { level: 'silent' } });
   const config: Config = {
     ...parsed,
+    http: { ...parsed.http, host: '127.0.0.1' },
     database: { url: database.url },
     redis: { url: await testRedisUrl() },
     hooks: { secret: TEST_HOOK_SECRET, toleranceSeconds: 300 },
     admin: { token: TEST_ADMIN_TOKEN },
     encryptionKey: parseEncryptionKey(generateEncryptionKey())!,
+    encryptionKeyPrevious: null,
     ...overrides,
   };
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
-import { verifySignature } from '../../src/http/hook-signature';
+import { verifySignature } from '../../src/platform/signature';
 import { CallbackDispatcher } from '../../src/queue/callback-dispatcher';
 import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
 import { TEST_HOOK_SECRET } from '../helpers/service';
@@ -70,7 +70,9 @@ describe('callbacks to the platform for finished operations', function () {
 
   beforeEach(async () => {
     platform = await startPlatform();
-    h = await startHarness({ config: { platform: { callbackUrl: platform.url } } });
+    h = await startHarness({
+      config: { platform: { callbackUrl: platform.url, callbackTimeoutMs: 10_000, callbackMaxReplyBytes: 65_536 } },
+    });
   });
   afterEach(async () => {
     await h.close();

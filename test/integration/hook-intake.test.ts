@@ -3,7 +3,7 @@ import crypto from 'node:crypto';
 import net, { type AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import type { Knex } from 'knex';
-import { signPayload } from '../../src/http/hook-signature';
+import { signPayload } from '../../src/platform/signature';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../helpers/database';
 import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
 import { TEST_HOOK_SECRET } from '../helpers/service';

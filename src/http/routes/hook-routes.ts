@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HOOK_EVENTS } from '../../domain/lifecycle';
-import { hookBodySchemas } from '../../lifecycle/hook-schemas';
+import { hookBodySchemas } from '../../platform/hook-schemas';
 import type { OperationRecord } from '../../db/operation-store';
 import type { HookIntake } from '../../lifecycle/intake';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';

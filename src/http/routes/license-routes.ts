@@ -3,7 +3,7 @@ import { addMonths, startOfMonthUtc } from '../../domain/lifecycle';
 import type { LicenseStore } from '../../db/license-store';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';
 import { errorResponseSchema } from '../response-schemas';
-import { licenseListItemView } from '../views';
+import { licenseListItemView } from '../../platform/views';
 
 const error = (description: string) => ({ description, schema: errorResponseSchema });
 const timeQuery = z.iso.datetime({ offset: true }).transform((t) => new Date(t));

@@ -5,7 +5,7 @@ import type { ServiceStore } from '../../db/service-store';
 import { ConflictError, NotFoundError } from '../../errors';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';
 import { errorResponseSchema } from '../response-schemas';
-import { licenseView, operationView, serviceView } from '../views';
+import { licenseView, operationView, serviceView } from '../../platform/views';
 
 const error = (description: string) => ({ description, schema: errorResponseSchema });
 const operationSchema = z

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { signPayload } from '../../../src/http/hook-signature';
+import { signPayload } from '../../../src/platform/signature';
 import { TEST_HOOK_SECRET } from '../../helpers/service';
 
 /** What the service answered to one signed request. */
