@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { configSchema } from '../src/config/schema';
 import { hookBodySchemas } from '../src/platform/hook-schemas';
 import { HookIntake } from '../src/lifecycle/intake';
 import { startSandbox } from '../src/sandbox/server';
@@ -120,7 +121,12 @@ async function sample(target: TargetProcess) {
 }
 
 async function insertOpens(api: Awaited<ReturnType<typeof startBenchService>>): Promise<void> {
-  const intake = new HookIntake({ db: api.db, ...api.stores, now: () => new Date() });
+  const intake = new HookIntake({
+    db: api.db,
+    ...api.stores,
+    now: () => new Date(),
+    settings: configSchema.parse({}).lifecycle,
+  });
   let next = 0;
   const insert = async () => {
     for (let i = next++; i < OPERATIONS; i = next++) {

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
 import { databaseKind } from '../src/db/database';
-import { KnexLicenseStore, type PoolClaim } from '../src/db/license-store';
+import { KnexLicenseStore, activationKeyLocation, type PoolClaim } from '../src/db/license-store';
+import { passwordLocation } from '../src/db/licensing-server-store';
 import { addMonths, startOfMonthUtc } from '../src/domain/lifecycle';
 import { SecretBox } from '../src/security/secret-box';
 import {
@@ -150,7 +151,7 @@ async function loadPool(db: Knex, box: SecretBox, size: number): Promise<void> {
       module: 'billmanager',
       url: 'https://billing.example.net/billmgr',
       username: 'reseller',
-      password_encrypted: box.encrypt('bench-password'),
+      password_encrypted: box.encrypt('bench-password', passwordLocation(key)),
       settings: '{}',
       created_at: at,
       updated_at: at,
@@ -163,8 +164,9 @@ async function loadPool(db: Knex, box: SecretBox, size: number): Promise<void> {
       const paidDay = new Date(now + Math.floor(-10 + random() * 375) * DAY);
       const ipRoll = random();
       const keyRoll = random();
+      const id = crypto.randomUUID();
       rows.push({
-        id: crypto.randomUUID(),
+        id,
         licensing_server: pick(SERVERS, random),
         upstream_id: String(1_000_000 + n),
         price_list: pick(PRICE_LISTS, random),
@@ -172,7 +174,7 @@ async function loadPool(db: Knex, box: SecretBox, size: number): Promise<void> {
         name: null,
         status: 'suspended',
         paid_until: `${paidDay.toISOString().slice(0, 10)}T23:59:59.999Z`,
-        activation_key_encrypted: box.encrypt(`KEY-${n}`),
+        activation_key_encrypted: box.encrypt(`KEY-${n}`, activationKeyLocation(id)),
         state: 'pooled',
         ip_changed_at: ipRoll < 0.2 ? when(monthStart, now) : ipRoll < 0.5 ? when(now - 700 * DAY, monthStart) : null,
         key_regenerated_at:

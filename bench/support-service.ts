@@ -84,7 +84,7 @@ export function benchConfig(spec: BenchServiceSpec): Config {
     database: { url: spec.databaseUrl },
     redis: { url: spec.redisUrl },
     hooks: { secret: spec.hookSecret, toleranceSeconds: 300 },
-    admin: { token: crypto.randomBytes(24).toString('hex') },
+    auth: { tokens: [{ name: 'bench', role: 'admin', token: crypto.randomBytes(24).toString('hex') }] },
     encryptionKey: Buffer.from(spec.encryptionKeyHex, 'hex'),
     encryptionKeyPrevious: null,
     worker: { ...parsed.worker, shutdownGraceMs: 2000, ...spec.worker, queueName: spec.queueName },

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import * as catalog from './20261122100000_catalog';
 import * as lifecycle from './20261122100100_lifecycle';
+import * as catalogProvenance from './20261202100000_catalog_provenance';
+import * as callbackClaims from './20261202100100_callback_claims';
+import * as spendCounters from './20261202100200_spend_counters';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +17,9 @@ interface Migration {
 const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261122100000_catalog', catalog],
   ['20261122100100_lifecycle', lifecycle],
+  ['20261202100000_catalog_provenance', catalogProvenance],
+  ['20261202100100_callback_claims', callbackClaims],
+  ['20261202100200_spend_counters', spendCounters],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import { boxed, developmentNotice } from './config/development-notice';
+import { ENVIRONMENTS, type Environment } from './config/environment';
 import { ConfigError, loadConfig } from './config/load-config';
 import { createLogger } from './logger';
 import { startService, type Role, type RunningService } from './service';
@@ -9,12 +11,20 @@ async function main(): Promise<void> {
     .name('license-module')
     .option('-c, --config <path>', 'JSON configuration file (else CONFIG, else config.example.json in development)')
     .addOption(new Option('--role <role>', 'what this process runs').choices(['all', 'api', 'worker']).default('all'))
+    .addOption(
+      new Option(
+        '--default-env <env>',
+        'the environment when neither NODE_ENV nor the file names one (npm start: development)',
+      )
+        .choices(ENVIRONMENTS)
+        .default('production'),
+    )
     .parse()
-    .opts<{ config?: string; role: Role }>();
+    .opts<{ config?: string; role: Role; defaultEnv: Environment }>();
 
   let loaded;
   try {
-    loaded = loadConfig({ configPath: options.config });
+    loaded = loadConfig({ configPath: options.config, defaultEnv: options.defaultEnv });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(`Cannot start: ${error.message}`);
@@ -23,8 +33,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const { config, notes } = loaded;
+  // Libraries (express among them) read NODE_ENV: they must see the environment the service runs in.
+  process.env.NODE_ENV = config.env;
   const logger = createLogger({ level: config.log.level });
   for (const note of notes) logger.info(note);
+  const notice = developmentNotice(loaded);
+  if (notice.length) {
+    console.error(boxed(notice));
+    logger.warn({ env: config.env, host: config.http.host }, notice.join(' '));
+  }
 
   // Signals are handled from the start: one that arrives while starting stops the service once it is up.
   let signalled: string | null = null;
@@ -53,5 +70,5 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });

@@ -23,6 +23,8 @@ export const REDACTED_PATHS = [
   '*.headers',
   'encryptionKey',
   '*.encryptionKey',
+  'encryptionKeyPrevious',
+  '*.encryptionKeyPrevious',
 ];
 
 export function createLogger(options: { level: string; name?: string }): Logger {

@@ -1,5 +1,3 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
@@ -9,6 +7,7 @@ import { applyCatalog } from './catalog/apply-catalog';
 import { CatalogService } from './catalog/catalog-service';
 import { PeriodComparisonService } from './catalog/period-comparison-service';
 import type { Config } from './config/schema';
+import { assertWorkerTiming, workerTimingEnforced } from './config/startup-checks';
 import { createDatabase, databaseKind, migrateToLatest, pingDatabase } from './db/database';
 import { createStores, type Stores } from './db/stores';
 import { createHttpApp } from './http/app';
@@ -18,8 +17,10 @@ import { hookRoutes } from './http/routes/hook-routes';
 import { licenseRoutes } from './http/routes/license-routes';
 import { licensingServerCheckRoutes } from './http/routes/licensing-server-check-routes';
 import { operationRoutes } from './http/routes/operation-routes';
+import { startHttpServer } from './infra/http-server';
 import { ensureRedis } from './infra/redis-runtime';
 import { watchRedisConnection } from './infra/redis-watchdog';
+import { moduleTimeoutMs } from './domain/worker-timing';
 import { CatalogCache } from './lifecycle/catalog-cache';
 import { HookIntake } from './lifecycle/intake';
 import type { LifecycleDeps } from './lifecycle/lifecycle-deps';
@@ -80,7 +81,13 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     const sandbox = await maybeStartSandbox(config, logger);
     if (sandbox) stack.push(() => sandbox.close());
 
-    const secretBox = new SecretBox(config.encryptionKey);
+    const secretBox = new SecretBox(config.encryptionKey, config.encryptionKeyPrevious);
+    if (config.encryptionKeyPrevious) {
+      logger.warn(
+        { keyId: secretBox.keyId },
+        'ENCRYPTION_KEY_PREVIOUS is set: run `npm run rotate-key`, then remove it (see README "Secrets at rest")',
+      );
+    }
     const stores = createStores(db, secretBox);
     const catalogCache = new CatalogCache(stores, CATALOG_CACHE_TTL_MS);
     const catalogDeps = {
@@ -90,10 +97,13 @@ export async function startService(config: Config, logger: Logger, role: Role = 
       findModule: findLicensingModule,
       now: () => new Date(),
       onChange: () => catalogCache.clear(),
+      workerTiming: workerTimingEnforced(config.env) ? config.worker : undefined,
     };
     const catalog = new CatalogService(catalogDeps);
     const periodComparisons = new PeriodComparisonService(catalogDeps);
     if (config.catalog) await applyCatalog(catalog, periodComparisons, config.catalog, { sandbox }, logger);
+    const storedTimeouts = (await catalog.listLicensingServers()).map((server) => moduleTimeoutMs(server.settings));
+    assertWorkerTiming(config, Math.max(0, ...storedTimeouts), 'the stored licensing servers');
 
     const deps: LifecycleDeps = {
       db,
@@ -129,7 +139,8 @@ export async function startService(config: Config, logger: Logger, role: Role = 
       const intake = new HookIntake(deps);
       const app = createHttpApp({
         logger,
-        adminToken: config.admin.token,
+        tokens: config.auth.tokens,
+        audit: stores.audit,
         bodyLimitBytes: config.http.bodyLimitBytes,
         version,
         hooks: { secret: config.hooks.secret, toleranceSeconds: config.hooks.toleranceSeconds },
@@ -142,16 +153,14 @@ export async function startService(config: Config, logger: Logger, role: Role = 
           ...licensingServerCheckRoutes(catalog, findLicensingModule, logger),
         ],
       });
-      const server = http.createServer(app);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.http.port, config.http.host, () => resolve());
-      });
+      const listening = await startHttpServer(app, config.http);
       // Stopping begins here: no new hooks are taken while running operations finish.
-      stack.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-      const { port } = server.address() as AddressInfo;
-      url = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${port}`;
-      logger.info({ url, role }, 'HTTP API listening');
+      stack.push(() => listening.close());
+      url = listening.url;
+      logger.info(
+        { url, role, host: config.http.host },
+        config.http.tls ? 'HTTPS API listening' : 'HTTP API listening',
+      );
     }
     return { url, db, stores, catalog, relay, sandbox, stop };
   } catch (error) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ModuleSettingsError } from '../../src/errors';
 
 /** An upstream period code: BILLmanager accepts numbers or strings (e.g. `-100`); not documented publicly. */
 const periodCodeSchema = z.union([z.string().trim().min(1), z.number().int()]);
@@ -39,12 +40,7 @@ export const billmanagerSettingsSchema = z.strictObject({
 export type BillmanagerSettings = z.infer<typeof billmanagerSettingsSchema>;
 
 /** The settings given to a licensing server are not valid for this module; the message names the field. */
-export class BillmanagerSettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BillmanagerSettingsError';
-  }
-}
+export class BillmanagerSettingsError extends ModuleSettingsError {}
 
 /**
  * Validates and defaults the module's settings. `undefined` or `null` means "all defaults".

@@ -34,7 +34,17 @@ export class BillmanagerModule implements LicensingServerModule {
     await this.client.call('soft');
   }
 
-  /** `soft.order.param … sok=ok&clicked_button=finish` → `/doc/id`; a success reply without an id is a protocol error. */
+  /**
+   * `soft.order.param … autoprolong=null&skipbasket=on&sok=ok&clicked_button=finish` → `/doc/id`; a success reply
+   * without an id is a protocol error.
+   *
+   * `autoprolong=null` is sent explicitly: renewals are ours alone (a pooled license must never renew itself, and
+   * nothing may be paid twice). ISPsystem's reseller API documents `autoprolong` on `soft.order.param` as
+   * `1` / `12` (auto-renew monthly / yearly, set at order) or `null` ("without auto-renewal"): "Reselling of
+   * ISPmanager 5 licenses via API" (docs.ispsystem.com/billmanager/reselling/reselling-via-api/) and
+   * ispmanager.com/docs/for-partners/reselling-of-ispmanager-licenses-via-api. Left out, the account's default
+   * applies, which a reseller cannot see from here.
+   */
   async order(params: OrderParams): Promise<OrderResult> {
     const reply = await this.client.call('soft.order.param', {
       pricelist: params.priceList,
@@ -42,6 +52,7 @@ export class BillmanagerModule implements LicensingServerModule {
       ip: params.ip,
       licname: params.name,
       remoteid: params.reference,
+      autoprolong: 'null',
       skipbasket: 'on',
       sok: 'ok',
       clicked_button: 'finish',

@@ -1,13 +1,20 @@
 import type { Knex } from 'knex';
 import type { LicensingModuleDefinition, LicensingServerConnection } from '../domain/licensing-module';
+import type { WorkerTiming } from '../domain/worker-timing';
+import type { ManagedBy } from '../db/catalog-provenance';
 import type { EnumerationStore } from '../db/enumeration-store';
-import type { LicensingServerStore } from '../db/licensing-server-store';
+import { passwordLocation, type LicensingServerStore } from '../db/licensing-server-store';
 import type { PeriodComparisonStore } from '../db/period-comparison-store';
 import type { TariffPlanStore } from '../db/tariff-plan-store';
 import { isForeignKeyViolation } from '../db/columns';
 import { ConflictError, InvalidInputError, NotFoundError, RuleViolationError } from '../errors';
 import type { SecretBox } from '../security/secret-box';
-import { assertCatalogConsistent, unknownReference } from './catalog-consistency-check';
+import {
+  assertCatalogConsistent,
+  assertTimeoutFitsWorkerTiming,
+  assertWriterMayChange,
+  unknownReference,
+} from './catalog-consistency-check';
 import type { EnumerationBody, LicensingServerBody, TariffPlanBody } from './schemas';
 import { enumerationView, licensingServerView, tariffPlanView } from './views';
 
@@ -22,17 +29,36 @@ export interface CatalogDependencies {
   now: () => Date;
   /** Told after every change, so caches of the catalog forget what they hold. */
   onChange?: () => void;
+  /**
+   * The worker timing every licensing server's `timeoutMs` must fit (`domain/worker-timing.ts`): a PUT that breaks it
+   * is 422 `timeout_too_long`. Absent (tests with shrunken delays): not checked.
+   */
+  workerTiming?: WorkerTiming;
+}
+
+/** Who writes: the admin API (`api`, the default) or the configuration file applied at start (`config`). */
+export interface CatalogWriteOptions {
+  managedBy?: ManagedBy;
+}
+
+/** The keys of the file's own entries, per kind: every other config-managed entry is handed over to the API. */
+export interface ConfigCatalogKeys {
+  licensingServers: readonly string[];
+  enumerations: readonly string[];
+  tariffPlans: readonly string[];
 }
 
 /**
  * The provider's catalog: licensing servers, enumerations, tariff plans and period comparisons. Every write is
  * checked against the rest of the catalog before it is saved (unknown references 422, duplicates 409, a period
- * comparison whose target a price list it meets cannot be ordered for 422), so the catalog is always usable.
+ * comparison whose target a price list it meets cannot be ordered for 422), so the catalog is always usable. An
+ * entry declared in the configuration file is changed by the file only: the API's PUT or DELETE of it is 409.
  */
 export class CatalogService {
   constructor(private readonly deps: CatalogDependencies) {}
 
-  async putLicensingServer(key: string, body: LicensingServerBody) {
+  async putLicensingServer(key: string, body: LicensingServerBody, { managedBy = 'api' }: CatalogWriteOptions = {}) {
+    assertWriterMayChange(managedBy, await this.deps.licensingServers.get(key), `licensing server "${key}"`);
     const definition = this.deps.findModule(body.module);
     if (!definition)
       throw new RuleViolationError(`unknown module "${body.module}"`, { field: 'module' }, 'unknown_reference');
@@ -42,14 +68,16 @@ export class CatalogService {
     } catch (error) {
       throw new InvalidInputError(`invalid settings: ${(error as Error).message}`, { field: 'settings' });
     }
+    assertTimeoutFitsWorkerTiming(this.deps.workerTiming, settings);
     const record = await this.deps.licensingServers.upsert(
       {
         key,
         module: body.module,
         url: body.url,
         username: body.username,
-        passwordEncrypted: this.deps.secretBox.encrypt(body.password),
+        passwordEncrypted: this.deps.secretBox.encrypt(body.password, passwordLocation(key)),
         settings: settings as Record<string, unknown>,
+        managedBy,
       },
       this.deps.now(),
     );
@@ -66,7 +94,7 @@ export class CatalogService {
   }
 
   async deleteLicensingServer(key: string): Promise<void> {
-    await this.requireLicensingServer(key);
+    assertWriterMayChange('api', await this.requireLicensingServer(key), `licensing server "${key}"`);
     const plans = await this.deps.tariffPlans.list({ licensingServer: key });
     const rules = await this.deps.periodComparisons.list({ licensingServer: key });
     const licenses = await this.deps
@@ -92,12 +120,13 @@ export class CatalogService {
       module: record.module,
       url: record.url,
       username: record.username,
-      password: this.deps.secretBox.decrypt(record.passwordEncrypted),
+      password: this.deps.secretBox.decrypt(record.passwordEncrypted, passwordLocation(record.key)),
       settings: record.settings,
     };
   }
 
-  async putEnumeration(key: string, body: EnumerationBody) {
+  async putEnumeration(key: string, body: EnumerationBody, { managedBy = 'api' }: CatalogWriteOptions = {}) {
+    assertWriterMayChange(managedBy, await this.deps.enumerations.get(key), `enumeration "${key}"`);
     const values = body.values.map((v) => ({
       key: v.key,
       name: v.name,
@@ -112,7 +141,7 @@ export class CatalogService {
       });
     }
     await assertCatalogConsistent(this.deps, { enumeration: { key, values } });
-    const saved = await this.deps.enumerations.upsert({ key, name: body.name, values }, this.deps.now());
+    const saved = await this.deps.enumerations.upsert({ key, name: body.name, values, managedBy }, this.deps.now());
     this.deps.onChange?.();
     return enumerationView(saved);
   }
@@ -126,7 +155,7 @@ export class CatalogService {
   }
 
   async deleteEnumeration(key: string): Promise<void> {
-    await this.requireEnumeration(key);
+    assertWriterMayChange('api', await this.requireEnumeration(key), `enumeration "${key}"`);
     const plans = await this.deps.tariffPlans.list({ enumeration: key });
     if (plans.length)
       throw new ConflictError(
@@ -137,7 +166,8 @@ export class CatalogService {
     await this.deleteOrConflict(() => this.deps.enumerations.delete(key), `enumeration "${key}"`);
   }
 
-  async putTariffPlan(key: string, body: TariffPlanBody) {
+  async putTariffPlan(key: string, body: TariffPlanBody, { managedBy = 'api' }: CatalogWriteOptions = {}) {
+    assertWriterMayChange(managedBy, await this.deps.tariffPlans.get(key), `tariff plan "${key}"`);
     if (!(await this.deps.licensingServers.get(body.licensingServer))) {
       throw unknownReference('licensingServer', body.licensingServer);
     }
@@ -152,8 +182,8 @@ export class CatalogService {
         rule: strayRule.id,
       });
     }
-    await assertCatalogConsistent(this.deps, { plan: { key, ...body } });
-    const saved = await this.deps.tariffPlans.upsert({ key, ...body }, this.deps.now());
+    await assertCatalogConsistent(this.deps, { plan: { key, ...body, managedBy } });
+    const saved = await this.deps.tariffPlans.upsert({ key, ...body, managedBy }, this.deps.now());
     this.deps.onChange?.();
     return tariffPlanView(saved);
   }
@@ -167,7 +197,7 @@ export class CatalogService {
   }
 
   async deleteTariffPlan(key: string): Promise<void> {
-    await this.requireTariffPlan(key);
+    assertWriterMayChange('api', await this.requireTariffPlan(key), `tariff plan "${key}"`);
     const rules = await this.deps.periodComparisons.list({ tariffPlan: key });
     const services = await this.deps
       .db('services')
@@ -183,6 +213,20 @@ export class CatalogService {
       );
     }
     await this.deleteOrConflict(() => this.deps.tariffPlans.delete(key), `tariff plan "${key}"`);
+  }
+
+  /**
+   * Hands every config-managed entry the file no longer declares over to the API (it stays, and the API may now change
+   * or delete it); returns the keys handed over, per kind.
+   */
+  async handOverToApi(fileKeys: ConfigCatalogKeys) {
+    const handedOver = {
+      licensingServers: await this.deps.licensingServers.handOverToApi(fileKeys.licensingServers),
+      enumerations: await this.deps.enumerations.handOverToApi(fileKeys.enumerations),
+      tariffPlans: await this.deps.tariffPlans.handOverToApi(fileKeys.tariffPlans),
+    };
+    this.deps.onChange?.();
+    return handedOver;
   }
 
   private async deleteOrConflict(remove: () => Promise<boolean>, what: string): Promise<void> {

@@ -6,8 +6,8 @@ import { isUniqueViolation } from '../db/columns';
 import { scopeKey } from '../db/period-comparison-store';
 import type { TariffPlanRecord } from '../db/tariff-plan-store';
 import { ConflictError, InvalidInputError, NotFoundError, RuleViolationError } from '../errors';
-import { assertCatalogConsistent, unknownReference } from './catalog-consistency-check';
-import type { CatalogDependencies } from './catalog-service';
+import { assertCatalogConsistent, assertWriterMayChange, unknownReference } from './catalog-consistency-check';
+import type { CatalogDependencies, CatalogWriteOptions } from './catalog-service';
 import type { PeriodComparisonBody } from './schemas';
 import { periodComparisonView } from './views';
 
@@ -22,13 +22,16 @@ const PROPOSED_RULE_ID = 'proposed';
 export class PeriodComparisonService {
   constructor(private readonly deps: CatalogDependencies) {}
 
-  /** Creates a rule; with `replaceTarget`, a rule of the same scope and source gets the new target instead of 409. */
-  async createPeriodComparison(body: PeriodComparisonBody, options: { replaceTarget?: boolean } = {}) {
+  /**
+   * Creates a rule. Through the API (`managedBy` `api`) a rule of the same scope and source is 409; from the
+   * configuration file (`config`) that rule gets the file's target and becomes config-managed instead.
+   */
+  async createPeriodComparison(body: PeriodComparisonBody, { managedBy = 'api' }: CatalogWriteOptions = {}) {
     const rule = await this.ruleFromBody(body);
     const existing = (await this.deps.periodComparisons.list({ licensingServer: rule.licensingServer })).find(
       (r) => scopeKey(r) === scopeKey(rule) && r.sourcePeriod === rule.sourcePeriod,
     );
-    if (existing && !options.replaceTarget) {
+    if (existing && managedBy === 'api') {
       throw new ConflictError(
         'a period comparison with the same scope and source exists',
         { rule: existing.id },
@@ -36,15 +39,19 @@ export class PeriodComparisonService {
       );
     }
     if (existing) {
-      if (existing.targetPeriod === rule.targetPeriod) return periodComparisonView(existing);
+      if (existing.targetPeriod === rule.targetPeriod && existing.managedBy === managedBy)
+        return periodComparisonView(existing);
       await assertCatalogConsistent(this.deps, { rule: { ...rule, id: existing.id }, replacing: existing.id });
-      await this.deps.periodComparisons.updateTarget(existing.id, rule.targetPeriod);
+      await this.deps.periodComparisons.updateTarget(existing.id, rule.targetPeriod, managedBy);
       this.deps.onChange?.();
       return periodComparisonView((await this.deps.periodComparisons.get(existing.id))!);
     }
     await assertCatalogConsistent(this.deps, { rule });
     try {
-      const saved = await this.deps.periodComparisons.insert({ ...rule, id: crypto.randomUUID() }, this.deps.now());
+      const saved = await this.deps.periodComparisons.insert(
+        { ...rule, id: crypto.randomUUID(), managedBy },
+        this.deps.now(),
+      );
       this.deps.onChange?.();
       return periodComparisonView(saved);
     } catch (error) {
@@ -59,8 +66,18 @@ export class PeriodComparisonService {
   }
 
   async deletePeriodComparison(id: string): Promise<void> {
+    const existing = await this.deps.periodComparisons.get(id);
+    if (!existing) throw new NotFoundError(`no period comparison "${id}"`);
+    assertWriterMayChange('api', existing, `period comparison "${id}"`);
     if (!(await this.deps.periodComparisons.delete(id))) throw new NotFoundError(`no period comparison "${id}"`);
     this.deps.onChange?.();
+  }
+
+  /** Config-managed rules whose id is not in `fileRuleIds` are handed over to the API; returns their ids. */
+  async handOverToApi(fileRuleIds: readonly string[]): Promise<string[]> {
+    const handedOver = await this.deps.periodComparisons.handOverToApi(fileRuleIds);
+    this.deps.onChange?.();
+    return handedOver;
   }
 
   /** The `resolve` endpoint: which period a license of `priceList` gets for a service of `sourcePeriod`. */

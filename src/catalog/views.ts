@@ -3,6 +3,11 @@ import type { LicensingServerRecord } from '../db/licensing-server-store';
 import type { PeriodComparisonRecord } from '../db/period-comparison-store';
 import type { TariffPlanRecord } from '../db/tariff-plan-store';
 
+/**
+ * The API's views of the catalog. Each carries `managedBy`: `config` for an entry declared in the configuration file
+ * (the admin API may not change it), `api` for one made through the admin API.
+ */
+
 /** The API's view of a licensing server: everything but the password. */
 export function licensingServerView(record: LicensingServerRecord) {
   return {
@@ -11,6 +16,7 @@ export function licensingServerView(record: LicensingServerRecord) {
     url: record.url,
     username: record.username,
     settings: record.settings,
+    managedBy: record.managedBy,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };
@@ -26,6 +32,7 @@ export function enumerationView(record: EnumerationRecord) {
       internalName: value.internalName,
       ...(value.periods ? { periods: value.periods } : {}),
     })),
+    managedBy: record.managedBy,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,
   };

@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     http: { ...defaults.http, port: 0, host: '127.0.0.1' },
     database: { url: `sqlite:${path.join(workDir, 'demo.sqlite')}` },
     hooks: { secret: hookSecret, toleranceSeconds: 300 },
-    admin: { token: adminToken },
+    auth: { tokens: [{ name: 'demo', role: 'admin', token: adminToken }] },
     encryptionKey: parseEncryptionKey(generateEncryptionKey())!,
     encryptionKeyPrevious: null,
     worker: { ...defaults.worker, queueName: `demo-${crypto.randomBytes(4).toString('hex')}`, relayIntervalMs: 200 },

@@ -2,17 +2,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { ConfigError } from '../errors';
+import { assertCallbackUrlAllowed } from './callback-url';
+import { assembleTokens, hasAdminToken, rejectRetiredTokenField } from './auth-tokens';
+import { environmentFromVariable, resolveEnvironment, type Environment } from './environment';
 import { configSchema, type Config, type ParsedConfig } from './schema';
+import { assertWorkerTiming, longestConfiguredTimeoutMs, resolveTlsFiles } from './startup-checks';
 import { generateEncryptionKey, parseEncryptionKey } from '../security/secret-box';
 
-/** A configuration that cannot be used; the message names the field and, where there is one, the variable. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError };
 
 export interface LoadConfigOptions {
-  /** `--config PATH`; otherwise `CONFIG`; otherwise `config.example.json` outside production. */
+  /** `--config PATH`; otherwise `CONFIG`; otherwise `config.example.json` in development (only there). */
   configPath?: string;
+  /**
+   * The environment when neither `NODE_ENV` nor the file's `env` names one: the entry point's choice (`npm start`
+   * passes `development`). Default `production`, so nothing becomes development by accident.
+   */
+  defaultEnv?: Environment;
   env?: NodeJS.ProcessEnv;
   /** The project folder, against which relative paths are read. */
   cwd?: string;
@@ -22,6 +29,8 @@ export interface LoadedConfig {
   config: Config;
   /** Things worth one log line at start: which file was read, where generated secrets live. */
   notes: string[];
+  /** The configuration file read (as given or found), or null when none was. */
+  configFile: string | null;
 }
 
 const SECRETS_FILE = 'secrets.json';
@@ -31,15 +40,21 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const cwd = options.cwd ?? process.cwd();
   const notes: string[] = [];
+  const defaultEnv = options.defaultEnv ?? 'production';
+  const envBeforeFile = environmentFromVariable(env.NODE_ENV) ?? defaultEnv;
   const configPath =
-    options.configPath ?? env.CONFIG ?? (env.NODE_ENV === 'production' ? undefined : defaultConfigPath(cwd));
+    options.configPath ?? env.CONFIG ?? (envBeforeFile === 'development' ? defaultConfigPath(cwd) : undefined);
   const fileContent = configPath ? readConfigFile(path.resolve(cwd, configPath)) : {};
   if (configPath) notes.push(`configuration read from ${configPath}`);
 
-  const parsed = validate(applyEnvironment(fileContent, env));
+  rejectRetiredTokenField(fileContent);
+  const parsed = validate(applyEnvironment(fileContent, env, defaultEnv));
+  assertWorkerTiming(parsed, longestConfiguredTimeoutMs(parsed.catalog));
+  assertCallbackUrlAllowed(parsed.platform.callbackUrl, parsed.env);
   const isProduction = parsed.env === 'production';
   const varDir = path.resolve(cwd, parsed.varDir);
-  const secrets = completeSecrets(parsed, varDir, isProduction, notes);
+  const needsAdminToken = !hasAdminToken(parsed.auth.tokens, env);
+  const secrets = completeSecrets(parsed, varDir, isProduction, needsAdminToken, notes);
   const encryptionKey = parseEncryptionKey(secrets.encryptionKey);
   if (!encryptionKey)
     throw new ConfigError('encryptionKey (ENCRYPTION_KEY): must be 32 bytes as 64 hex characters or base64');
@@ -52,13 +67,24 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   return {
     notes,
+    configFile: configPath ?? null,
     config: {
       ...parsed,
       varDir,
-      http: { ...parsed.http, host: parsed.http.host ?? (parsed.env === 'development' ? '127.0.0.1' : '0.0.0.0') },
+      http: {
+        ...parsed.http,
+        host: parsed.http.host ?? (parsed.env === 'development' ? '127.0.0.1' : '0.0.0.0'),
+        tls: resolveTlsFiles(parsed.http.tls, cwd),
+      },
       database: { url: parsed.database.url ?? `sqlite:${path.join(varDir, 'licenses.sqlite')}` },
       hooks: { ...parsed.hooks, secret: secrets.hookSecret },
-      admin: { token: secrets.adminToken },
+      auth: {
+        tokens: assembleTokens(
+          parsed.auth.tokens,
+          env,
+          secrets.adminToken ? { token: secrets.adminToken, source: `${SECRETS_FILE} (adminToken)` } : undefined,
+        ),
+      },
       encryptionKey,
       encryptionKeyPrevious,
     },
@@ -83,8 +109,8 @@ function readConfigFile(file: string): unknown {
   }
 }
 
-/** Environment variables win over the file. */
-function applyEnvironment(fileContent: unknown, env: NodeJS.ProcessEnv): unknown {
+/** Environment variables win over the file; `env` is NODE_ENV, else the file's, else `defaultEnv`. */
+function applyEnvironment(fileContent: unknown, env: NodeJS.ProcessEnv, defaultEnv: Environment): unknown {
   if (typeof fileContent !== 'object' || fileContent === null || Array.isArray(fileContent)) {
     throw new ConfigError('the configuration file must hold a JSON object');
   }
@@ -95,13 +121,11 @@ function applyEnvironment(fileContent: unknown, env: NodeJS.ProcessEnv): unknown
     config[name] = value;
     return value;
   };
-  if (env.NODE_ENV)
-    config.env = env.NODE_ENV === 'production' || env.NODE_ENV === 'test' ? env.NODE_ENV : 'development';
+  config.env = resolveEnvironment({ nodeEnv: env.NODE_ENV, fileEnv: config.env, defaultEnv });
   if (env.PORT !== undefined) section('http').port = parsePort(env.PORT);
   if (env.DATABASE_URL) section('database').url = env.DATABASE_URL;
   if (env.REDIS_URL) section('redis').url = env.REDIS_URL;
   if (env.HOOK_SECRET) section('hooks').secret = env.HOOK_SECRET;
-  if (env.ADMIN_TOKEN) section('admin').token = env.ADMIN_TOKEN;
   if (env.ENCRYPTION_KEY) config.encryptionKey = env.ENCRYPTION_KEY;
   if (env.ENCRYPTION_KEY_PREVIOUS) config.encryptionKeyPrevious = env.ENCRYPTION_KEY_PREVIOUS;
   if (env.CALLBACK_SECRET) section('platform').callbackSecret = env.CALLBACK_SECRET;
@@ -131,18 +155,26 @@ interface Secrets {
 
 const secretsFileSchema = z.object({ hookSecret: z.string(), adminToken: z.string(), encryptionKey: z.string() });
 
-/** Production needs every secret given; development generates missing ones once into `varDir/secrets.json`. */
-function completeSecrets(parsed: ParsedConfig, varDir: string, isProduction: boolean, notes: string[]): Secrets {
-  const given = {
-    hookSecret: parsed.hooks.secret,
-    adminToken: parsed.admin.token,
-    encryptionKey: parsed.encryptionKey,
-  };
-  if (given.hookSecret && given.adminToken && given.encryptionKey) return given as Secrets;
+/** The secrets to run with; `adminToken` only when no `admin` token is configured (development's generated one). */
+type CompletedSecrets = Omit<Secrets, 'adminToken'> & { adminToken?: string };
+
+/**
+ * Production needs every secret given, and at least one token of role `admin`; development generates missing ones
+ * once into `varDir/secrets.json`.
+ */
+function completeSecrets(
+  parsed: ParsedConfig,
+  varDir: string,
+  isProduction: boolean,
+  needsAdminToken: boolean,
+  notes: string[],
+): CompletedSecrets {
+  const given = { hookSecret: parsed.hooks.secret, encryptionKey: parsed.encryptionKey };
+  if (given.hookSecret && given.encryptionKey && !needsAdminToken) return given as CompletedSecrets;
   if (isProduction) {
     const missing = [
       !given.hookSecret && 'hooks.secret (HOOK_SECRET)',
-      !given.adminToken && 'admin.token (ADMIN_TOKEN)',
+      needsAdminToken && 'an admin token (ADMIN_TOKEN, or auth.tokens with "role": "admin")',
       !given.encryptionKey && 'encryptionKey (ENCRYPTION_KEY)',
     ].filter(Boolean);
     throw new ConfigError(`missing secrets in production: ${missing.join(', ')}`);
@@ -151,8 +183,8 @@ function completeSecrets(parsed: ParsedConfig, varDir: string, isProduction: boo
   const stored = readOrCreateSecrets(file, notes);
   return {
     hookSecret: given.hookSecret ?? stored.hookSecret,
-    adminToken: given.adminToken ?? stored.adminToken,
     encryptionKey: given.encryptionKey ?? stored.encryptionKey,
+    ...(needsAdminToken ? { adminToken: stored.adminToken } : {}),
   };
 }
 

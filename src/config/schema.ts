@@ -6,8 +6,13 @@ import { catalogConfigSchema } from '../catalog/schemas';
  * in `config.example.json`; environment variables override the file (see `load-config.ts`).
  */
 export const configSchema = z.object({
-  /** `development` (default) or `production` (from NODE_ENV). In production, missing secrets are fatal. */
-  env: z.enum(['development', 'production', 'test']).default('development'),
+  /**
+   * `development`, `production` or `test`. `NODE_ENV` wins (any other value stops start-up); else this field; else the
+   * entry point's default: `npm start` development, `npm run start:prod` (and any other start) production. In
+   * production missing secrets are fatal and the sandbox never runs; only development reads `config.example.json`,
+   * binds 127.0.0.1 by default and generates secrets into varDir.
+   */
+  env: z.enum(['development', 'production', 'test']).default('production'),
   /** Where the service keeps its files (SQLite database, generated secrets, a private Redis). Default `var`. */
   varDir: z.string().min(1).default('var'),
   http: z
@@ -58,18 +63,14 @@ export const configSchema = z.object({
       toleranceSeconds: z.number().int().positive().default(300),
     })
     .prefault({}),
-  admin: z
-    .object({
-      /** Bearer token of the admin and read API (env ADMIN_TOKEN). Generated into varDir in development. */
-      token: z.string().min(16, 'must be at least 16 characters').optional(),
-    })
-    .prefault({}),
   auth: z
     .object({
       /**
-       * Named bearer tokens and their roles (`admin`, `platform`, `viewer`). The environment adds `ADMIN_TOKEN`
-       * (named `admin`), `PLATFORM_TOKEN` (`platform`) and `VIEWER_TOKEN` (`viewer`). Names are unique; a name
-       * appears in the audit trail as the actor of what its token did.
+       * Named bearer tokens and their roles (`admin`: every route; `platform`: the operation and service reads, with
+       * activation keys; `viewer`: the admin reads, without activation keys). The environment adds `ADMIN_TOKEN`
+       * (named `admin`, role `admin`), `PLATFORM_TOKEN` (`platform`) and `VIEWER_TOKEN` (`viewer`). Names and token
+       * values are unique; a name appears in the audit trail as the actor of what its token did. Production needs
+       * at least one `admin` token; development generates one into varDir when none is given. Default none.
        */
       tokens: z
         .array(
@@ -151,7 +152,10 @@ export const configSchema = z.object({
       concurrency: z.number().int().positive().max(256).default(8),
       /** The BullMQ queue's name (and key prefix in Redis). Default `license-operations`. */
       queueName: z.string().min(1).default('license-operations'),
-      /** How long a claimed operation stays with its worker without a heartbeat. Default 60 s. */
+      /**
+       * How long a claimed operation stays with its worker without a heartbeat. Default 60 s. Must be at least the
+       * longest licensing-server `timeoutMs` plus 10 s (checked at start and on a licensing-server PUT).
+       */
       leaseMs: z.number().int().min(1000).default(60_000),
       /** How often the relay re-enqueues committed operations that Redis does not hold. Default 5 s. */
       relayIntervalMs: z.number().int().positive().default(5000),
@@ -163,7 +167,8 @@ export const configSchema = z.object({
         .default(10 * 60 * 1000),
       /**
        * An upstream call whose outcome is unknown (time-out, crash) is looked up upstream only this long after it
-       * was started, so a call still in flight cannot be missed and repeated. Default 45 s.
+       * was started, so a call still in flight cannot be missed and repeated. Default 45 s. Must be at least twice the
+       * longest licensing-server `timeoutMs` (a login and the call) plus 10 s (checked at start and on a PUT).
        */
       reconcileDelayMs: z.number().int().min(0).default(45_000),
       /** How long SIGTERM waits for running operations before exiting. Default 30 s. */
@@ -195,14 +200,10 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 
 /** The configuration after defaults, environment overrides and secrets have been filled in. */
-export type Config = Omit<
-  ParsedConfig,
-  'http' | 'database' | 'hooks' | 'admin' | 'encryptionKey' | 'encryptionKeyPrevious'
-> & {
+export type Config = Omit<ParsedConfig, 'http' | 'database' | 'hooks' | 'encryptionKey' | 'encryptionKeyPrevious'> & {
   http: ParsedConfig['http'] & { host: string };
   database: { url: string };
   hooks: { secret: string; toleranceSeconds: number };
-  admin: { token: string };
   encryptionKey: Buffer;
   /** The key before the last rotation, which still decrypts until `npm run rotate-key` has run. */
   encryptionKeyPrevious: Buffer | null;

@@ -1,18 +1,26 @@
 import type { Knex } from 'knex';
 import { fromJson, toJson } from './columns';
 
+/** What an audit row is about: a license move, an operation, or a catalog entry an admin wrote. */
+export type AuditSubjectType =
+  'license' | 'service' | 'operation' | 'licensing_server' | 'enumeration' | 'tariff_plan' | 'period_comparison';
+
 export interface AuditEntry {
+  /** A token's name (an admin write), `worker`, `scheduler` or `reconciler`. */
   actor: string;
+  /** What happened: `license.<move>`, `admin.<what>.<verb>`, … */
   action: string;
-  subjectType: 'license' | 'service' | 'operation';
+  subjectType: AuditSubjectType;
   subjectId: string;
-  /** Safe details only: never a password or an activation key. */
+  /** Safe details only: never a password, a token or an activation key. */
   details?: Record<string, unknown>;
 }
 
 export interface AuditStore {
   record(entry: AuditEntry, now: Date, trx?: Knex): Promise<void>;
   listFor(subjectType: AuditEntry['subjectType'], subjectId: string): Promise<Array<AuditEntry & { at: string }>>;
+  /** Deletes up to `limit` of the oldest rows written before `before` (`retention.auditDays`); returns how many. */
+  pruneBefore(before: Date, limit: number): Promise<number>;
 }
 
 export class KnexAuditStore implements AuditStore {
@@ -39,5 +47,10 @@ export class KnexAuditStore implements AuditStore {
       subjectId,
       details: fromJson<Record<string, unknown>>(r.details) ?? undefined,
     }));
+  }
+
+  async pruneBefore(before: Date, limit: number): Promise<number> {
+    const oldest = this.db('audit_log').where('at', '<', before.toISOString()).orderBy('id').limit(limit).select('id');
+    return this.db('audit_log').whereIn('id', oldest).delete();
   }
 }

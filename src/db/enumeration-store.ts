@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Period } from '../domain/period';
+import { handOverToApi, managedByFromDb, type ManagedBy } from './catalog-provenance';
 import { fromJson, periodFromDb, periodToDb, toJson } from './columns';
 
 export interface EnumerationValueRecord {
@@ -15,6 +16,7 @@ export interface EnumerationRecord {
   key: string;
   name: string;
   values: EnumerationValueRecord[];
+  managedBy: ManagedBy;
   createdAt: string;
   updatedAt: string;
 }
@@ -25,11 +27,14 @@ export interface EnumerationStore {
   get(key: string): Promise<EnumerationRecord | null>;
   list(): Promise<EnumerationRecord[]>;
   delete(key: string): Promise<boolean>;
+  /** Enumerations managed by the file whose key is not in `keep` become `api`-managed; returns their keys. */
+  handOverToApi(keep: readonly string[]): Promise<string[]>;
 }
 
 interface EnumerationRow {
   key: string;
   name: string;
+  managed_by: string;
   created_at: string;
   updated_at: string;
 }
@@ -50,9 +55,9 @@ export class KnexEnumerationStore implements EnumerationStore {
     const at = now.toISOString();
     await this.db.transaction(async (trx) => {
       await trx('enumerations')
-        .insert({ key: record.key, name: record.name, created_at: at, updated_at: at })
+        .insert({ key: record.key, name: record.name, managed_by: record.managedBy, created_at: at, updated_at: at })
         .onConflict('key')
-        .merge({ name: record.name, updated_at: at });
+        .merge({ name: record.name, managed_by: record.managedBy, updated_at: at });
       await trx('enumeration_values').where({ enumeration_key: record.key }).delete();
       await trx('enumeration_values').insert(
         record.values.map((value, position) => ({
@@ -89,6 +94,10 @@ export class KnexEnumerationStore implements EnumerationStore {
   async delete(key: string): Promise<boolean> {
     return (await this.db('enumerations').where({ key }).delete()) > 0;
   }
+
+  handOverToApi(keep: readonly string[]): Promise<string[]> {
+    return handOverToApi(this.db, 'enumerations', 'key', keep);
+  }
 }
 
 function toRecord(row: EnumerationRow, values: ValueRow[]): EnumerationRecord {
@@ -101,6 +110,7 @@ function toRecord(row: EnumerationRow, values: ValueRow[]): EnumerationRecord {
       internalName: v.internal_name,
       periods: fromJson<string[]>(v.periods)?.map(periodFromDb) ?? null,
     })),
+    managedBy: managedByFromDb(row.managed_by),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

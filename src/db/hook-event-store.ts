@@ -13,6 +13,11 @@ export interface HookEventStore {
   get(eventId: string, trx?: Knex): Promise<HookEventRecord | null>;
   /** Throws a unique violation when the `eventId` is already known. */
   insert(trx: Knex.Transaction, record: HookEventRecord): Promise<void>;
+  /**
+   * Deletes up to `limit` hook events whose operation succeeded before `finishedBefore` and is not the last operation
+   * of its service; returns how many. The operation rows stay (see `pruneExpiredRecords` for why this is safe).
+   */
+  pruneProcessedBefore(finishedBefore: Date, limit: number): Promise<number>;
 }
 
 interface Row {
@@ -37,6 +42,24 @@ export class KnexHookEventStore implements HookEventStore {
           receivedAt: row.received_at,
         }
       : null;
+  }
+
+  async pruneProcessedBefore(finishedBefore: Date, limit: number): Promise<number> {
+    const db = this.db;
+    const prunable = db('hook_events as h')
+      .join('operations as o', 'o.id', 'h.operation_id')
+      .where('o.status', 'succeeded')
+      .where('o.finished_at', '<', finishedBefore.toISOString())
+      .whereExists(function () {
+        this.select(db.raw('1'))
+          .from('operations as later')
+          .whereRaw('later.service_id = o.service_id')
+          .whereRaw('later.sequence > o.sequence');
+      })
+      .orderBy('o.finished_at')
+      .limit(limit)
+      .select('h.event_id');
+    return db('hook_events').whereIn('event_id', prunable).delete();
   }
 
   async insert(trx: Knex.Transaction, record: HookEventRecord): Promise<void> {

@@ -1,8 +1,13 @@
 import type { Knex } from 'knex';
 import type { LicenseState } from '../domain/lifecycle';
 import type { UpstreamLicenseStatus } from '../domain/licensing-module';
-import type { SecretBox } from '../security/secret-box';
+import type { SecretBox, SecretLocation } from '../security/secret-box';
 import { fromDbTime } from './columns';
+
+/** Where a license's activation key is stored: the encryption binds the value to it. */
+export function activationKeyLocation(licenseId: string): SecretLocation {
+  return { table: 'licenses', column: 'activation_key_encrypted', rowId: licenseId };
+}
 
 export interface LicenseRecord {
   id: string;
@@ -136,7 +141,12 @@ export class KnexLicenseStore implements LicenseStore {
 
   async insert(license: NewLicense, now: Date, trx: Knex = this.db): Promise<void> {
     const at = now.toISOString();
-    await trx('licenses').insert({ ...this.toRow(license), pooled_at: null, created_at: at, updated_at: at });
+    await trx('licenses').insert({
+      ...this.toRow(license.id, license),
+      pooled_at: null,
+      created_at: at,
+      updated_at: at,
+    });
   }
 
   async get(id: string, trx: Knex = this.db): Promise<LicenseRecord | null> {
@@ -191,7 +201,7 @@ export class KnexLicenseStore implements LicenseStore {
   }
 
   async update(id: string, patch: LicensePatch, now: Date, trx: Knex = this.db): Promise<void> {
-    const row = this.toRow(patch);
+    const row = this.toRow(id, patch);
     if (patch.pooledAt !== undefined) row.pooled_at = patch.pooledAt?.toISOString() ?? null;
     await trx('licenses')
       .where({ id })
@@ -306,6 +316,7 @@ export class KnexLicenseStore implements LicenseStore {
   }
 
   private toRow(
+    id: string,
     license: LicensePatch & Partial<Pick<LicenseRecord, 'id' | 'licensingServer' | 'upstreamId'>>,
   ): Partial<Row> {
     const row: Partial<Row> = {};
@@ -323,7 +334,9 @@ export class KnexLicenseStore implements LicenseStore {
     set('paid_until', time(license.paidUntil));
     if (license.activationKey !== undefined) {
       row.activation_key_encrypted =
-        license.activationKey === null ? null : this.secretBox.encrypt(license.activationKey);
+        license.activationKey === null
+          ? null
+          : this.secretBox.encrypt(license.activationKey, activationKeyLocation(id));
     }
     set('state', license.state);
     set('service_id', license.serviceId);
@@ -344,7 +357,9 @@ export class KnexLicenseStore implements LicenseStore {
       name: row.name,
       status: row.status,
       paidUntil: fromDbTime(row.paid_until),
-      activationKey: row.activation_key_encrypted ? this.secretBox.decrypt(row.activation_key_encrypted) : null,
+      activationKey: row.activation_key_encrypted
+        ? this.secretBox.decrypt(row.activation_key_encrypted, activationKeyLocation(row.id))
+        : null,
       state: row.state,
       serviceId: row.service_id,
       operationId: row.operation_id,

@@ -1,14 +1,22 @@
 import type { Knex } from 'knex';
+import type { SecretLocation } from '../security/secret-box';
+import { handOverToApi, managedByFromDb, type ManagedBy } from './catalog-provenance';
 import { fromJson, toJson } from './columns';
+
+/** Where a licensing server's password is stored: the encryption binds the value to it. */
+export function passwordLocation(licensingServerKey: string): SecretLocation {
+  return { table: 'licensing_servers', column: 'password_encrypted', rowId: licensingServerKey };
+}
 
 export interface LicensingServerRecord {
   key: string;
   module: string;
   url: string;
   username: string;
-  /** The SecretBox envelope of the password. */
+  /** The SecretBox envelope of the password, bound to {@link passwordLocation} of this key. */
   passwordEncrypted: string;
   settings: Record<string, unknown>;
+  managedBy: ManagedBy;
   createdAt: string;
   updatedAt: string;
 }
@@ -20,6 +28,8 @@ export interface LicensingServerStore {
   list(): Promise<LicensingServerRecord[]>;
   /** False when there was no such row. */
   delete(key: string): Promise<boolean>;
+  /** Servers managed by the file whose key is not in `keep` become `api`-managed; returns their keys. */
+  handOverToApi(keep: readonly string[]): Promise<string[]>;
 }
 
 interface Row {
@@ -29,6 +39,7 @@ interface Row {
   username: string;
   password_encrypted: string;
   settings: string;
+  managed_by: string;
   created_at: string;
   updated_at: string;
 }
@@ -50,6 +61,7 @@ export class KnexLicensingServerStore implements LicensingServerStore {
       username: record.username,
       password_encrypted: record.passwordEncrypted,
       settings: toJson(record.settings),
+      managed_by: record.managedBy,
       updated_at: at,
     };
     await this.db(TABLE)
@@ -72,6 +84,10 @@ export class KnexLicensingServerStore implements LicensingServerStore {
   async delete(key: string): Promise<boolean> {
     return (await this.db(TABLE).where({ key }).delete()) > 0;
   }
+
+  handOverToApi(keep: readonly string[]): Promise<string[]> {
+    return handOverToApi(this.db, TABLE, 'key', keep);
+  }
 }
 
 function toRecord(row: Row): LicensingServerRecord {
@@ -82,6 +98,7 @@ function toRecord(row: Row): LicensingServerRecord {
     username: row.username,
     passwordEncrypted: row.password_encrypted,
     settings: fromJson<Record<string, unknown>>(row.settings) ?? {},
+    managedBy: managedByFromDb(row.managed_by),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

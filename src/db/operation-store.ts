@@ -6,7 +6,9 @@ import type {
   OperationStatus,
   ServiceFacts,
 } from '../domain/lifecycle';
+import { LeaseLostError } from '../errors';
 import { fromJson, toJson } from './columns';
+import { databaseKind } from './database';
 
 export interface OperationRecord {
   id: string;
@@ -35,10 +37,7 @@ export type AttemptOutcome =
   | { status: 'failed'; error: OperationError }
   | { status: 'queued' | 'waiting'; error: OperationError | null; notBefore: Date };
 
-/** The claim lost its lease to another worker (it expired); the current attempt must stop touching anything. */
-export class LeaseLostError extends Error {
-  override readonly name = 'LeaseLostError';
-}
+export { LeaseLostError };
 
 export interface OperationStore {
   create(
@@ -52,14 +51,21 @@ export interface OperationStore {
    * Compare-and-set to `running` with a lease: succeeds only for a queued or waiting operation whose time has come,
    * or a running one whose lease has passed (its worker died), and only when no earlier operation of the same
    * service is unsettled. Null when not claimable (a duplicate job, or not its turn).
+   *
+   * Leases (here and in `renewLease`, `assertLease`, `checkLease`) are taken and judged on the DATABASE's clock, one
+   * clock for every worker host: a host whose clock runs ahead can neither steal a live lease nor lose its own.
+   * `now` (the host's time) only stamps `updated_at` and decides whether `not_before` has come.
    */
   claim(id: string, owner: string, leaseMs: number, now: Date): Promise<OperationRecord | null>;
-  /** Extends the lease; false when it was lost. */
-  renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean>;
-  /** Throws `LeaseLostError` unless `owner` still holds the running operation (call inside the write's transaction). */
+  /** Extends the lease to `leaseMs` past the database's now; false when it was lost. */
+  renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
+  /**
+   * Throws `LeaseLostError` unless `owner` still holds the running operation by the database's clock (call inside
+   * the write's transaction; `now` stamps `updated_at`).
+   */
   assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void>;
   /** The same check as a plain read, for a moment that writes nothing (right before an upstream call). */
-  checkLease(id: string, owner: string, now: Date): Promise<void>;
+  checkLease(id: string, owner: string): Promise<void>;
   /** Records how the attempt ended, if the lease is still held. */
   finishAttempt(
     trx: Knex.Transaction,
@@ -75,8 +81,6 @@ export interface OperationStore {
   retry(id: string, now: Date): Promise<OperationRecord | null>;
   /** Whether an earlier operation of the same service is not yet settled. */
   isBehind(op: Pick<OperationRecord, 'serviceId' | 'sequence'>, trx?: Knex): Promise<boolean>;
-  listCallbacksDue(now: Date, limit: number): Promise<OperationRecord[]>;
-  recordCallback(id: string, delivered: boolean, nextAt: Date | null, now: Date): Promise<void>;
 }
 
 interface Row {
@@ -152,14 +156,14 @@ export class KnexOperationStore implements OperationStore {
               .whereIn('status', ['queued', 'waiting'])
               .where((t) => t.whereNull('not_before').orWhere('not_before', '<=', at)),
           )
-          .orWhere((stale) => stale.where('status', 'running').where('lease_until', '<', at)),
+          .orWhere((stale) => stale.where('status', 'running').where('lease_until', '<', databaseTime(this.db))),
       )
       .whereNotExists(this.unsettledPredecessors())
       .update(
         {
           status: 'running',
           lease_owner: owner,
-          lease_until: new Date(now.getTime() + leaseMs).toISOString(),
+          lease_until: databaseTime(this.db, leaseMs),
           attempts: this.db.raw('attempts + 1'),
           updated_at: at,
         },
@@ -168,20 +172,20 @@ export class KnexOperationStore implements OperationStore {
     return claimed.length === 1 ? toRecord(claimed[0]!) : null;
   }
 
-  async renewLease(id: string, owner: string, leaseMs: number, now: Date): Promise<boolean> {
+  async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const changed = await this.db(TABLE)
       .where({ id, lease_owner: owner, status: 'running' })
-      .update({ lease_until: new Date(now.getTime() + leaseMs).toISOString() });
+      .update({ lease_until: databaseTime(this.db, leaseMs) });
     return changed === 1;
   }
 
-  async checkLease(id: string, owner: string, now: Date): Promise<void> {
-    const held = await heldLease(this.db, id, owner, now).first('id');
+  async checkLease(id: string, owner: string): Promise<void> {
+    const held = await heldLease(this.db, id, owner).first('id');
     if (!held) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
   async assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void> {
-    const changed = await heldLease(trx, id, owner, now).update({ updated_at: now.toISOString() });
+    const changed = await heldLease(trx, id, owner).update({ updated_at: now.toISOString() });
     if (changed !== 1) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
@@ -222,7 +226,7 @@ export class KnexOperationStore implements OperationStore {
               .whereIn('o.status', ['queued', 'waiting'])
               .where((t) => t.whereNull('o.not_before').orWhere('o.not_before', '<=', at)),
           )
-          .orWhere((stale) => stale.where('o.status', 'running').where('o.lease_until', '<', at)),
+          .orWhere((stale) => stale.where('o.status', 'running').where('o.lease_until', '<', databaseTime(this.db))),
       )
       .whereNotExists(this.unsettledPredecessors('o'))
       .orderBy('o.created_at')
@@ -248,26 +252,6 @@ export class KnexOperationStore implements OperationStore {
       .whereNot({ status: 'succeeded' })
       .first('id');
     return row !== undefined;
-  }
-
-  async listCallbacksDue(now: Date, limit: number): Promise<OperationRecord[]> {
-    const rows: Row[] = await this.db(TABLE)
-      .where({ callback_state: 'pending' })
-      .where('callback_next_at', '<=', now.toISOString())
-      .orderBy('callback_next_at')
-      .limit(limit);
-    return rows.map(toRecord);
-  }
-
-  async recordCallback(id: string, delivered: boolean, nextAt: Date | null, now: Date): Promise<void> {
-    await this.db(TABLE)
-      .where({ id, callback_state: 'pending' })
-      .update({
-        callback_state: delivered ? 'delivered' : 'pending',
-        callback_attempts: this.db.raw('callback_attempts + 1'),
-        callback_next_at: nextAt?.toISOString() ?? null,
-        updated_at: now.toISOString(),
-      });
   }
 
   /** Earlier operations of the same service that are not settled: they hold this one back. */
@@ -304,7 +288,22 @@ function toRecord(row: Row): OperationRecord {
   };
 }
 
-/** The operation's row while `owner` holds its lease (running, lease not passed). */
-function heldLease(db: Knex, id: string, owner: string, now: Date): Knex.QueryBuilder {
-  return db(TABLE).where({ id, lease_owner: owner, status: 'running' }).where('lease_until', '>', now.toISOString());
+/** The operation's row while `owner` holds its lease (running, lease not passed by the database's clock). */
+function heldLease(db: Knex, id: string, owner: string): Knex.QueryBuilder {
+  return db(TABLE).where({ id, lease_owner: owner, status: 'running' }).where('lease_until', '>', databaseTime(db));
+}
+
+/**
+ * The database's clock, `offsetMs` ahead, as an ISO-8601 UTC string of the stored width (`2026-12-02T10:00:00.000Z`),
+ * so that it compares as text with `lease_until`. Leases are taken and judged on this one clock: a worker host whose
+ * clock runs ahead can neither steal a live lease nor lose its own.
+ */
+export function databaseTime(db: Knex, offsetMs = 0): Knex.Raw {
+  if (databaseKind(db) === 'postgres') {
+    return db.raw(
+      `to_char((clock_timestamp() + ?::bigint * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+      [Math.round(offsetMs)],
+    );
+  }
+  return db.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)`, [`${offsetMs / 1000} seconds`]);
 }

@@ -1,19 +1,23 @@
 import type { Knex } from 'knex';
 import type { PeriodRule } from '../domain/period-comparison';
+import { handOverToApi, managedByFromDb, type ManagedBy } from './catalog-provenance';
 import { periodFromDb, periodToDb } from './columns';
 
 export interface PeriodComparisonRecord extends PeriodRule {
+  managedBy: ManagedBy;
   createdAt: string;
 }
 
 export interface PeriodComparisonStore {
   /** Throws a unique violation when a rule with the same server, scope and source exists. */
-  insert(rule: PeriodRule, now: Date): Promise<PeriodComparisonRecord>;
-  /** Changes the target of an existing rule (the config catalog re-applied with another target). */
-  updateTarget(id: string, targetPeriod: PeriodRule['targetPeriod']): Promise<void>;
+  insert(rule: PeriodRule & { managedBy: ManagedBy }, now: Date): Promise<PeriodComparisonRecord>;
+  /** Sets the target and provenance of an existing rule (the config catalog re-applied, or taking a rule over). */
+  updateTarget(id: string, targetPeriod: PeriodRule['targetPeriod'], managedBy: ManagedBy): Promise<void>;
   get(id: string): Promise<PeriodComparisonRecord | null>;
   list(filter?: { licensingServer?: string; tariffPlan?: string }): Promise<PeriodComparisonRecord[]>;
   delete(id: string): Promise<boolean>;
+  /** Rules managed by the file whose id is not in `keep` become `api`-managed; returns their ids. */
+  handOverToApi(keep: readonly string[]): Promise<string[]>;
 }
 
 interface Row {
@@ -24,6 +28,7 @@ interface Row {
   tariff_plan: string | null;
   product_type: string | null;
   scope_key: string;
+  managed_by: string;
   created_at: string;
 }
 
@@ -39,7 +44,7 @@ export function scopeKey(rule: Pick<PeriodRule, 'tariffPlan' | 'productType'>): 
 export class KnexPeriodComparisonStore implements PeriodComparisonStore {
   constructor(private readonly db: Knex) {}
 
-  async insert(rule: PeriodRule, now: Date): Promise<PeriodComparisonRecord> {
+  async insert(rule: PeriodRule & { managedBy: ManagedBy }, now: Date): Promise<PeriodComparisonRecord> {
     await this.db(TABLE).insert({
       id: rule.id,
       licensing_server: rule.licensingServer,
@@ -48,15 +53,16 @@ export class KnexPeriodComparisonStore implements PeriodComparisonStore {
       tariff_plan: rule.tariffPlan,
       product_type: rule.productType,
       scope_key: scopeKey(rule),
+      managed_by: rule.managedBy,
       created_at: now.toISOString(),
     });
     return (await this.get(rule.id))!;
   }
 
-  async updateTarget(id: string, targetPeriod: PeriodRule['targetPeriod']): Promise<void> {
+  async updateTarget(id: string, targetPeriod: PeriodRule['targetPeriod'], managedBy: ManagedBy): Promise<void> {
     await this.db(TABLE)
       .where({ id })
-      .update({ target_period: periodToDb(targetPeriod) });
+      .update({ target_period: periodToDb(targetPeriod), managed_by: managedBy });
   }
 
   async get(id: string): Promise<PeriodComparisonRecord | null> {
@@ -74,6 +80,10 @@ export class KnexPeriodComparisonStore implements PeriodComparisonStore {
   async delete(id: string): Promise<boolean> {
     return (await this.db(TABLE).where({ id }).delete()) > 0;
   }
+
+  handOverToApi(keep: readonly string[]): Promise<string[]> {
+    return handOverToApi(this.db, TABLE, 'id', keep);
+  }
 }
 
 function toRecord(row: Row): PeriodComparisonRecord {
@@ -84,6 +94,7 @@ function toRecord(row: Row): PeriodComparisonRecord {
     targetPeriod: periodFromDb(row.target_period),
     tariffPlan: row.tariff_plan,
     productType: row.product_type,
+    managedBy: managedByFromDb(row.managed_by),
     createdAt: row.created_at,
   };
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { SecretBox } from '../security/secret-box';
 import { KnexAuditStore } from './audit-store';
+import { KnexCallbackStore } from './callback-store';
 import { KnexEnumerationStore } from './enumeration-store';
 import { KnexHookEventStore } from './hook-event-store';
 import { KnexLicenseStore } from './license-store';
@@ -8,6 +9,7 @@ import { KnexLicensingServerStore } from './licensing-server-store';
 import { KnexOperationStore } from './operation-store';
 import { KnexPeriodComparisonStore } from './period-comparison-store';
 import { KnexServiceStore } from './service-store';
+import { KnexSpendCounterStore } from './spend-counter-store';
 import { KnexTariffPlanStore } from './tariff-plan-store';
 import { KnexUpstreamActionStore } from './upstream-action-store';
 
@@ -21,8 +23,10 @@ export function createStores(db: Knex, secretBox: SecretBox) {
     services: new KnexServiceStore(db),
     licenses: new KnexLicenseStore(db, secretBox),
     operations: new KnexOperationStore(db),
+    callbacks: new KnexCallbackStore(db),
     hookEvents: new KnexHookEventStore(db),
     upstreamActions: new KnexUpstreamActionStore(db),
+    spendCounters: new KnexSpendCounterStore(db),
     audit: new KnexAuditStore(db),
   };
 }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { handOverToApi, managedByFromDb, type ManagedBy } from './catalog-provenance';
 
 export interface TariffPlanRecord {
   key: string;
@@ -7,6 +8,7 @@ export interface TariffPlanRecord {
   licensingServer: string;
   enumeration: string;
   defaultValue: string;
+  managedBy: ManagedBy;
   createdAt: string;
   updatedAt: string;
 }
@@ -16,6 +18,8 @@ export interface TariffPlanStore {
   get(key: string): Promise<TariffPlanRecord | null>;
   list(filter?: { licensingServer?: string; enumeration?: string }): Promise<TariffPlanRecord[]>;
   delete(key: string): Promise<boolean>;
+  /** Plans managed by the file whose key is not in `keep` become `api`-managed; returns their keys. */
+  handOverToApi(keep: readonly string[]): Promise<string[]>;
 }
 
 interface Row {
@@ -25,6 +29,7 @@ interface Row {
   licensing_server: string;
   enumeration: string;
   default_value: string;
+  managed_by: string;
   created_at: string;
   updated_at: string;
 }
@@ -43,6 +48,7 @@ export class KnexTariffPlanStore implements TariffPlanStore {
       licensing_server: record.licensingServer,
       enumeration: record.enumeration,
       default_value: record.defaultValue,
+      managed_by: record.managedBy,
       updated_at: at,
     };
     await this.db(TABLE)
@@ -67,6 +73,10 @@ export class KnexTariffPlanStore implements TariffPlanStore {
   async delete(key: string): Promise<boolean> {
     return (await this.db(TABLE).where({ key }).delete()) > 0;
   }
+
+  handOverToApi(keep: readonly string[]): Promise<string[]> {
+    return handOverToApi(this.db, TABLE, 'key', keep);
+  }
 }
 
 function toRecord(row: Row): TariffPlanRecord {
@@ -77,6 +87,7 @@ function toRecord(row: Row): TariffPlanRecord {
     licensingServer: row.licensing_server,
     enumeration: row.enumeration,
     defaultValue: row.default_value,
+    managedBy: managedByFromDb(row.managed_by),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

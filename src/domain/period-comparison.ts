@@ -1,3 +1,4 @@
+import { PeriodConfigurationError, type PeriodConfigurationProblem } from '../errors';
 import { comparePeriods, formatPeriod, isPeriod, samePeriod, type Period } from './period';
 
 /**
@@ -21,41 +22,7 @@ export type RuleScope = 'tariffPlan' | 'productType' | 'unscoped';
 /** Most specific first: the order in which scopes are searched for a rule. */
 const SCOPES_BY_PRECEDENCE: readonly RuleScope[] = ['tariffPlan', 'productType', 'unscoped'];
 
-/** What made a rule unusable; the error middleware can turn each into a 422 (or 409 for `duplicate_rule`). */
-export type PeriodConfigurationProblem = 'target_not_orderable' | 'duplicate_rule' | 'nothing_orderable';
-
-/**
- * The period-comparison rules and the price list's orderable periods cannot be reconciled. Retrying cannot fix it:
- * a person must change a rule or an enumeration value. Carries only safe details (ids, periods).
- */
-export class PeriodConfigurationError extends Error {
-  readonly code = 'period_configuration';
-
-  constructor(
-    readonly problem: PeriodConfigurationProblem,
-    message: string,
-    readonly details: {
-      /** The offending rule (for `duplicate_rule`, the smaller of the two ids); null for `nothing_orderable`. */
-      ruleId: string | null;
-      /** The other rule of a `duplicate_rule` pair; null otherwise. */
-      otherRuleId: string | null;
-      /** The price list concerned, when the caller named it. */
-      priceList: string | null;
-      orderablePeriods: readonly Period[];
-    },
-  ) {
-    super(message);
-    this.name = new.target.name;
-  }
-
-  get ruleId(): string | null {
-    return this.details.ruleId;
-  }
-
-  get priceList(): string | null {
-    return this.details.priceList;
-  }
-}
+export { PeriodConfigurationError, type PeriodConfigurationProblem };
 
 /** Why the license gets the period it gets, as the `resolve` endpoint reports it. */
 export interface PeriodResolution {

@@ -1,9 +1,11 @@
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { errorMiddleware, notFoundHandler } from './error-middleware';
-import { requireAdminToken, requireJsonBody } from './guards';
+import type { AuditStore } from '../db/audit-store';
+import type { BearerToken, RouteAuth } from './access';
+import { requireJsonBody, requireRole } from './guards';
 import { buildOpenApiDocument } from './openapi';
-import { defineRoute, mountRoutes, type AnyRouteSpec, type RouteAuth } from './route-registry';
+import { defineRoute, mountRoutes, type AnyRouteSpec } from './route-registry';
 import { requestLogger } from './request-logger';
 import { requireHookSignature, type RequestWithRawBody } from './hook-signature';
 import { HOOK_EVENTS } from '../domain/lifecycle';
@@ -11,7 +13,10 @@ import { InvalidInputError } from '../errors';
 
 export interface HttpAppOptions {
   logger: Logger;
-  adminToken: string;
+  /** The named bearer tokens (`auth.tokens` and the environment's); a route takes those of the roles it names. */
+  tokens: readonly BearerToken[];
+  /** Where admin writes are recorded, with the caller's token name as the actor. */
+  audit: Pick<AuditStore, 'record'>;
   bodyLimitBytes: number;
   version: string;
   /** Every route of the service; the OpenAPI document is built from them. */
@@ -51,7 +56,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     method: 'get',
     path: '/v1/openapi.json',
     tag: 'meta',
-    auth: 'none',
+    auth: 'public',
     summary: 'This document',
     responses: { 200: { description: 'OpenAPI 3.1' } },
     handler: async () => ({ status: 200, body: openApiDocument }),
@@ -59,13 +64,17 @@ export function createHttpApp(options: HttpAppOptions): Express {
   const routes = [...options.routes, openApiRoute];
   const openApiDocument = buildOpenApiDocument(routes, { version: options.version });
 
-  const guards: Record<RouteAuth, RequestHandler[]> = {
-    none: [],
-    admin: [requireAdminToken(options.adminToken)],
-    hook: [],
+  // Hooks are checked above, on the raw body, before any route runs.
+  const guardsFor = (auth: RouteAuth): RequestHandler[] => {
+    if (typeof auth !== 'object') return [];
+    if (!auth.roles.includes('admin')) throw new Error(`the admin role reaches every route: ${auth.roles.join(', ')}`);
+    return [requireRole(options.tokens, auth.roles)];
   };
   const router = express.Router();
-  mountRoutes(router, routes, guards);
+  mountRoutes(router, routes, {
+    guardsFor,
+    recordAdminWrite: (actor, write) => options.audit.record({ actor: actor.name, ...write }, new Date()),
+  });
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorMiddleware(options.logger));

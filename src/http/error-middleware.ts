@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { isDatabaseUnavailable } from '../db/database';
+import { classifyError } from '../error-classification';
 import { NotFoundError, ServiceError } from '../errors';
 
 /** The contract's error body. */
@@ -21,29 +21,23 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`no route ${req.method} ${req.path}`));
 };
 
-/** Maps every error to the contract's shape; unexpected errors become a 500 without a stack trace. */
+/**
+ * Maps every error to the contract's shape through the taxonomy's one lookup (`classifyError`): an error nobody
+ * anticipated answers 500 `internal` with a generic message, and its detail (a stack, knex's SQL text) goes to the
+ * log only.
+ */
 export function errorMiddleware(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     if (res.headersSent) return;
-    if (error instanceof ServiceError) {
-      res.status(error.status).json(errorBody(error.code, error.message, error.details));
-      return;
-    }
     const bodyParserError = BODY_PARSER_ERRORS[(error as { type?: string })?.type ?? ''];
-    if (bodyParserError) {
+    if (bodyParserError && !(error instanceof ServiceError)) {
       res.status(bodyParserError.status).json(errorBody(bodyParserError.code, bodyParserError.message));
       return;
     }
-    if (isDatabaseUnavailable(error)) {
-      logger.warn({ method: req.method, path: req.path, err: (error as Error).message }, 'database unavailable');
-      res
-        .status(503)
-        .json(
-          errorBody('dependency_down', 'the database does not answer; try again shortly', { dependency: 'database' }),
-        );
-      return;
-    }
-    logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
-    res.status(500).json(errorBody('internal', 'internal error; the log has the details'));
+    const verdict = classifyError(error);
+    if (!verdict.anticipated) logger.error({ err: error, method: req.method, path: req.path }, 'unexpected error');
+    else if (verdict.status >= 500)
+      logger.warn({ method: req.method, path: req.path, code: verdict.code }, 'request answered with a 5xx');
+    res.status(verdict.status).json(errorBody(verdict.code, verdict.message, verdict.details));
   };
 }

@@ -1,10 +1,17 @@
 import { z } from 'zod';
+import { rolesOf, type RouteAuth } from './access';
 import type { AnyRouteSpec } from './route-registry';
 
-const SECURITY: Record<AnyRouteSpec['auth'], object[] | undefined> = {
-  admin: [{ adminToken: [] }],
-  hook: [{ hookSignature: [] }],
-  none: [],
+/** OpenAPI 3.1 lets a bearer scheme's requirement list role names: each route lists the roles it takes. */
+function securityOf(auth: RouteAuth): object[] {
+  if (auth === 'hook') return [{ hookSignature: [] }];
+  const roles = rolesOf(auth);
+  return roles ? [{ bearerToken: [...roles] }] : [];
+}
+
+const tokenErrorResponses: AnyRouteSpec['responses'] = {
+  401: { description: 'no bearer token, or an unknown one (`unauthorized`)' },
+  403: { description: "the token's role does not reach this route (`forbidden`)" },
 };
 
 /** Builds the OpenAPI 3.1 document from the same route specs and schemas that validate requests. */
@@ -16,7 +23,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
     paths[path][route.method] = {
       summary: route.summary,
       tags: [route.tag],
-      security: SECURITY[route.auth],
+      security: securityOf(route.auth),
       parameters: [...parametersOf(route.params, 'path'), ...parametersOf(route.query, 'query')],
       ...(route.body
         ? {
@@ -27,15 +34,17 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
           }
         : {}),
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, response]) => [
-          status,
-          {
-            description: response.description,
-            ...(response.schema
-              ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
-              : {}),
-          },
-        ]),
+        Object.entries({ ...(rolesOf(route.auth) ? tokenErrorResponses : {}), ...route.responses }).map(
+          ([status, response]) => [
+            status,
+            {
+              description: response.description,
+              ...(response.schema
+                ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
+                : {}),
+            },
+          ],
+        ),
       ),
     };
   }
@@ -49,7 +58,13 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
     paths,
     components: {
       securitySchemes: {
-        adminToken: { type: 'http', scheme: 'bearer', description: 'admin.token from the configuration' },
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'A named token of `auth.tokens` (or ADMIN_TOKEN, PLATFORM_TOKEN, VIEWER_TOKEN) with the role `admin`, ' +
+            '`platform` or `viewer`; each operation lists the roles it takes. A viewer sees activation keys as null.',
+        },
         hookSignature: {
           type: 'apiKey',
           in: 'header',

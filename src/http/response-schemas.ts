@@ -15,6 +15,11 @@ export const errorResponseSchema = z
 
 const timestamps = { createdAt: z.string(), updatedAt: z.string() };
 
+/** Who manages a catalog entry; the admin API answers 409 `managed_by_config` to a PUT or DELETE of a `config` one. */
+const managedBy = z.enum(['config', 'api']).meta({
+  description: '`config`: declared in the configuration file, which alone changes it; `api`: made through this API.',
+});
+
 export const licensingServerSchema = z
   .object({
     key: catalogKeySchema,
@@ -22,12 +27,19 @@ export const licensingServerSchema = z
     url: z.string(),
     username: z.string(),
     settings: z.record(z.string(), z.unknown()),
+    managedBy,
     ...timestamps,
   })
   .meta({ id: 'LicensingServer' });
 
 export const enumerationSchema = z
-  .object({ key: catalogKeySchema, name: z.string(), values: z.array(enumerationValueSchema), ...timestamps })
+  .object({
+    key: catalogKeySchema,
+    name: z.string(),
+    values: z.array(enumerationValueSchema),
+    managedBy,
+    ...timestamps,
+  })
   .meta({ id: 'Enumeration' });
 
 export const tariffPlanSchema = z
@@ -38,6 +50,7 @@ export const tariffPlanSchema = z
     licensingServer: z.string(),
     enumeration: z.string(),
     defaultValue: z.string(),
+    managedBy,
     ...timestamps,
   })
   .meta({ id: 'TariffPlan' });
@@ -50,6 +63,7 @@ export const periodComparisonSchema = z
     targetPeriod: periodSchema,
     tariffPlan: z.string().nullable(),
     productType: z.string().nullable(),
+    managedBy,
     createdAt: z.string(),
   })
   .meta({ id: 'PeriodComparison' });

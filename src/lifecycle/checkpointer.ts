@@ -1,20 +1,13 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { UpstreamError } from '../domain/upstream-errors';
+import { startOfNextUtcDay } from '../domain/money-guards';
+import { RetryLaterError, SpendLimitError } from '../errors';
 import type { UpstreamActionKind } from '../db/upstream-action-store';
 import { crashPoint } from './crash-points';
 import type { LifecycleDeps } from './lifecycle-deps';
 
-/** Try the operation again, not before `notBefore` (e.g. an unknown outcome too recent to look up). */
-export class RetryLaterError extends Error {
-  override readonly name = 'RetryLaterError';
-  constructor(
-    message: string,
-    readonly notBefore: Date,
-  ) {
-    super(message);
-  }
-}
+export { RetryLaterError };
 
 export type ActionResponse = Record<string, unknown>;
 
@@ -25,6 +18,12 @@ export interface CheckpointedCall<R extends ActionResponse> {
   licenseId: string | null;
   /** Safe to store (no keys, no passwords). */
   request: Record<string, unknown>;
+  /**
+   * For a paid call (order, renewal): the licensing server it is paid at. Its first `intended` counts against that
+   * server's `lifecycle.maxPaidCallsPerDay` in the same transaction; past the cap nothing is written or called, and
+   * the operation waits with `spend_limit`. A call tried again (after a refusal or a lookup) is not counted twice.
+   */
+  paidAt?: string;
   /** Makes the upstream call. */
   call: () => Promise<R>;
   /** After an unknown outcome: asks the upstream whether the call took effect; its response if so, else null. */
@@ -64,6 +63,7 @@ export class Checkpointer {
     await this.write(async (trx) => {
       if (existing) await upstreamActions.reintend(trx, step.reference, this.deps.now());
       else {
+        if (step.paidAt !== undefined) await this.countPaidCall(trx, step.paidAt);
         await upstreamActions.insertIntended(
           trx,
           {
@@ -83,7 +83,7 @@ export class Checkpointer {
       crashPoint(`before-call:${step.kind}`);
       // Checked again right before the call: a worker that stalled since it wrote `intended` may have lost the
       // operation to another, which may already be settling this very step.
-      await this.deps.operations.checkLease(this.operationId, this.owner, this.deps.now());
+      await this.deps.operations.checkLease(this.operationId, this.owner);
       response = await step.call();
       crashPoint(`after-call:${step.kind}`);
     } catch (error) {
@@ -105,6 +105,12 @@ export class Checkpointer {
     return pending ? pending.reference : `${prefix}.${actions.length}`;
   }
 
+  /** How many calls of a step family are `done` (e.g. the renewals an operation has made so far, in all attempts). */
+  async countDone(prefix: string): Promise<number> {
+    const actions = await this.deps.upstreamActions.listByPrefix(this.operationId, `${prefix}.`);
+    return actions.filter((a) => a.state === 'done').length;
+  }
+
   /** Whether a call of the step family is still `intended`: its outcome is unknown, and only `perform` settles it. */
   async hasPending(prefix: string): Promise<boolean> {
     const actions = await this.deps.upstreamActions.listByPrefix(this.operationId, `${prefix}.`);
@@ -117,6 +123,19 @@ export class Checkpointer {
       await this.deps.operations.assertLease(trx, this.operationId, this.owner, this.deps.now());
       return work(trx);
     });
+  }
+
+  /** One more paid call today at `licensingServer`, or `SpendLimitError` (rolling the transaction back) past the cap. */
+  private async countPaidCall(trx: Knex.Transaction, licensingServer: string): Promise<void> {
+    const now = this.deps.now();
+    const cap = this.deps.settings.maxPaidCallsPerDay;
+    if (await this.deps.spendCounters.countPaidCall(trx, licensingServer, now, cap)) return;
+    throw new SpendLimitError(
+      `licensing server ${licensingServer} has made its ${cap} paid calls of today (lifecycle.maxPaidCallsPerDay); ` +
+        'nothing was charged: waiting for the next UTC day, or for a person to raise the cap and retry',
+      startOfNextUtcDay(now),
+      { licensingServer, maxPaidCallsPerDay: cap },
+    );
   }
 
   private async settleDone<R extends ActionResponse>(step: CheckpointedCall<R>, response: R): Promise<R> {

@@ -1,5 +1,6 @@
 /**
- * Scripted faults for the fault-injection tests, off unless their variables are set (never in production):
+ * Scripted faults for the fault-injection tests, off unless their variables are set, and inert under
+ * `NODE_ENV=production` whatever is set (a stray variable must never kill or freeze a production worker):
  * - `LICENSE_MODULE_CRASH_AT=<point>`: the worker kills itself with SIGKILL the first time it reaches the point,
  *   e.g. `after-call:order` (the upstream took the order, the database has not heard of it yet);
  * - `LICENSE_MODULE_STALL_AT=<point>:<ms>`: the worker blocks its event loop for `ms` the first time it reaches the
@@ -13,6 +14,8 @@ const stall = parseStall(process.env.LICENSE_MODULE_STALL_AT);
 let stalled = false;
 
 export function crashPoint(point: string): void {
+  // Read at each point, not at load: the entry point sets NODE_ENV from the configuration after this module loaded.
+  if (process.env.NODE_ENV === 'production') return;
   if (crashAt !== null && crashAt === point) {
     process.stderr.write(`crash point reached: ${point}\n`);
     process.kill(process.pid, 'SIGKILL');

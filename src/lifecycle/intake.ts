@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { HookEvent, ServiceFacts } from '../domain/lifecycle';
 import { isUniqueViolation } from '../db/columns';
 import type { OperationRecord } from '../db/operation-store';
-import { ConflictError, InvalidInputError } from '../errors';
+import { latestPaidUntil } from '../domain/money-guards';
+import { ConflictError, InvalidInputError, RuleViolationError } from '../errors';
 import type { HookBody } from '../platform/hook-schemas';
 import { resolveLicenseNeed } from './license-need';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -16,14 +17,15 @@ export interface IntakeResult {
 /**
  * Accepts a hook durably: the hook event (unique `eventId`) and its operation (next sequence number of the service)
  * are committed in one transaction before the answer. The same `eventId` again returns the same operation; with
- * another body it is a conflict. References to the catalog are checked first (unknown plan or value → 422).
+ * another body it is a conflict. Rules are checked first, and a hook that breaks one records nothing: a `paidUntil`
+ * beyond `lifecycle.maxPaidAheadMonths` (422 `invalid_service`), an unknown plan or value (422).
  */
 export class HookIntake {
   constructor(
     private readonly deps: Pick<
       LifecycleDeps,
       'db' | 'services' | 'operations' | 'hookEvents' | 'tariffPlans' | 'enumerations' | 'periodComparisons' | 'now'
-    >,
+    > & { settings: Pick<LifecycleDeps['settings'], 'maxPaidAheadMonths'> },
   ) {}
 
   /** `json` is the body as received (before validation dropped anything), for the replay comparison. */
@@ -31,6 +33,7 @@ export class HookIntake {
     const bodySha256 = fingerprint(event, json);
     const known = await this.replayOf(body.eventId, bodySha256);
     if (known) return known;
+    this.checkPaidUntil(body.service);
     await this.checkReferences(event, body.service);
     try {
       const operation = await this.deps.db.transaction(async (trx) => {
@@ -66,6 +69,22 @@ export class HookIntake {
       throw new ConflictError(`event ${eventId} was already received with another body`, { eventId }, 'event_conflict');
     }
     return { operation: (await this.deps.operations.get(known.operationId))!, replay: true };
+  }
+
+  /**
+   * A `paidUntil` (on any event that carries one) far ahead would have a worker pay for renewal after renewal: more
+   * than `lifecycle.maxPaidAheadMonths` calendar months past now is refused at the door.
+   */
+  private checkPaidUntil(facts: ServiceFacts): void {
+    if (facts.paidUntil === undefined || facts.paidUntil === null) return;
+    const latest = latestPaidUntil(this.deps.now(), this.deps.settings.maxPaidAheadMonths);
+    if (new Date(facts.paidUntil) <= latest) return;
+    throw new RuleViolationError(
+      `service.paidUntil lies more than ${this.deps.settings.maxPaidAheadMonths} months ahead ` +
+        '(lifecycle.maxPaidAheadMonths)',
+      { field: 'service.paidUntil', latest: latest.toISOString() },
+      'invalid_service',
+    );
   }
 
   /** An unknown tariff plan or control-panel value is refused at the door, not discovered by a worker. */

@@ -7,7 +7,7 @@ import type { UpstreamActionRecord } from '../db/upstream-action-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
 import type { LicenseRequirement } from './license-need';
-import { LicenseSteps, patchFromUpstream } from './license-steps';
+import { LicenseSteps } from './license-steps';
 
 export interface ServiceTarget {
   id: string;
@@ -221,6 +221,7 @@ export class LicenseAcquirer {
       reference,
       licenseId: null,
       request: { ...params },
+      paidAt: need.licensingServer,
       call: async () => ({ upstreamId: (await this.module.order(params)).upstreamId }),
       reconcile: async () => {
         const found = await this.module.findByReference({ reference });
@@ -271,16 +272,18 @@ export class LicenseAcquirer {
     return this.finishOrder(license!, service, need);
   }
 
+  /**
+   * An ordered license (its order `done`, the license reserved by this operation) made ready for the service: read
+   * back as a step of its own (a failed read is tried again, never a reason to forget the order), waited for while
+   * the upstream still processes it, then renewed to cover the service if the order alone does not.
+   */
   private async finishOrder(
     license: LicenseRecord,
     service: ServiceTarget,
     need: LicenseRequirement,
   ): Promise<LicenseRecord> {
-    const upstream = await this.module.get({ upstreamId: license.upstreamId });
-    let current: LicenseRecord = { ...license, ...patchFromUpstream(upstream) };
-    await this.checkpoints.write((trx) =>
-      this.deps.licenses.update(license.id, patchFromUpstream(upstream), this.deps.now(), trx),
-    );
+    let current = await this.steps.readBack(license, 'order');
+    if (current.status === 'ordered' || current.status === 'processing') throw this.steps.stillProcessing(current);
     if (service.paidUntil) current = await this.steps.renewToCover(current, service.paidUntil, need.period);
     return current;
   }

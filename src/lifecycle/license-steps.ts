@@ -1,13 +1,12 @@
 import crypto from 'node:crypto';
 import type { LicensingServerModule, UpstreamLicense } from '../domain/licensing-module';
-import type { Period } from '../domain/period';
+import { processingWaitMs, renewalsNeeded } from '../domain/money-guards';
+import { formatPeriod, type Period } from '../domain/period';
 import { UpstreamNotFoundError } from '../domain/upstream-errors';
 import type { LicensePatch, LicenseRecord } from '../db/license-store';
-import { RetryLaterError, type Checkpointer } from './checkpointer';
+import { LeaseLostError, ReadBackError, RenewalLimitError, ServiceError, UpstreamProcessingError } from '../errors';
+import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
-
-/** A guard against a period that never reaches the target (e.g. an upstream that accepts but does not extend). */
-const MAX_RENEWALS_PER_OPERATION = 60;
 
 const sha256 = (text: string | null) => (text === null ? null : crypto.createHash('sha256').update(text).digest('hex'));
 
@@ -136,14 +135,17 @@ export class LicenseSteps {
   }
 
   /**
-   * Renews by `period` as many times as needed until the license is paid until at least `target`. Before it pays,
-   * it reads the expiry from the upstream once: a renewal made there by other means (by hand, say) is not paid again.
+   * Renews by `period` as many times as needed until the license is paid until at least `target`. An operation makes
+   * at most `lifecycle.maxRenewalsPerOperation` renewals in all its attempts: a target that needs more fails with
+   * `renewal_limit` before anything is paid. Before it pays, it reads the expiry from the upstream once: a renewal
+   * made there by other means (by hand, say) is not paid again. Each renewal is a paid call of its own; the new
+   * expiry is read back after it as a separate step, so that a failed read never hides a renewal that was paid.
    */
   async renewToCover(license: LicenseRecord, target: Date, period: Period): Promise<LicenseRecord> {
     const family = `${this.operationId}.prolong.${license.id}`;
     let current = license;
     let readDue: boolean | undefined;
-    for (let renewal = 0; renewal < MAX_RENEWALS_PER_OPERATION; renewal++) {
+    for (;;) {
       if (current.paidUntil && current.paidUntil >= target) return current;
       // A renewal whose outcome is unknown is settled through its checkpoint, which compares against the expiry from
       // before it; reading the expiry first would leave that checkpoint unsettled.
@@ -153,40 +155,72 @@ export class LicenseSteps {
         readDue = false;
       }
       if (current.paidUntil && current.paidUntil >= target) return current;
-      if (current.paidUntil === null) {
-        // Just ordered and still being processed upstream: renewing now would pay for a second period.
-        throw new RetryLaterError(
-          `license ${license.upstreamId} has no expiry yet (${current.status})`,
-          new Date(this.deps.now().getTime() + 30_000),
-        );
-      }
-      const paidUntilBefore = current.paidUntil?.toISOString() ?? null;
-      const reference = await this.checkpoints.nextReference(family);
-      const response = await this.checkpoints.perform({
+      // Just ordered and still being processed upstream: renewing now would pay for a second period.
+      if (current.paidUntil === null) throw this.stillProcessing(current);
+      await this.assertWithinRenewalLimit(current.paidUntil, target, period, family);
+      const paidUntilBefore = current.paidUntil.toISOString();
+      await this.checkpoints.perform({
         kind: 'prolong',
-        reference,
+        reference: await this.checkpoints.nextReference(family),
         licenseId: license.id,
         request: { period, paidUntilBefore },
+        paidAt: license.licensingServer,
         call: async () => {
           await this.module.prolong({ upstreamId: license.upstreamId, period });
-          return { paidUntil: await this.readPaidUntil(license) };
+          return { renewed: true };
         },
         reconcile: async () => {
           const paidUntil = await this.readPaidUntil(license);
-          return paidUntil && (!paidUntilBefore || paidUntil > paidUntilBefore) ? { paidUntil } : null;
+          return paidUntil && paidUntil > paidUntilBefore ? { renewed: true, paidUntil } : null;
         },
-        onDone: (trx, done) =>
-          this.deps.licenses.update(
-            license.id,
-            { paidUntil: done.paidUntil ? new Date(done.paidUntil) : null },
-            this.deps.now(),
-            trx,
-          ),
       });
-      current = { ...current, paidUntil: response.paidUntil ? new Date(response.paidUntil) : null };
+      current = await this.readBack(current, 'renewal');
     }
-    throw new Error(
-      `license ${license.id}: still not paid until ${target.toISOString()} after ${MAX_RENEWALS_PER_OPERATION} renewals`,
+  }
+
+  /**
+   * Reads the license after a paid call (order, renewal) and records what it says. The call is already recorded
+   * `done`: whatever goes wrong here (a refused, unreadable or lost read) leaves it done, and only the read is tried
+   * again (`ReadBackError`, retried with back-off).
+   */
+  async readBack(license: LicenseRecord, paidCall: 'order' | 'renewal'): Promise<LicenseRecord> {
+    try {
+      return await this.refresh(license);
+    } catch (error) {
+      if (error instanceof LeaseLostError) throw error;
+      const reason = error instanceof ServiceError ? error.message : 'an unexpected error';
+      throw new ReadBackError(
+        `the ${paidCall} of license ${license.upstreamId} is made; reading it back failed (${reason}): read again later`,
+        { licenseId: license.id, upstreamId: license.upstreamId },
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * The upstream has not finished the license (ordered or processing, or no expiry yet): wait as long again as it
+   * has taken since the license was ordered, from 1 minute to 1 hour (see `processingWaitMs`).
+   */
+  stillProcessing(license: LicenseRecord): UpstreamProcessingError {
+    const now = this.deps.now();
+    const processingForMs = now.getTime() - new Date(license.createdAt).getTime();
+    return new UpstreamProcessingError(
+      `license ${license.upstreamId} is still being processed upstream (${license.status}, no expiry yet)`,
+      new Date(now.getTime() + processingWaitMs(Number.isFinite(processingForMs) ? processingForMs : 0)),
+      { licenseId: license.id, upstreamId: license.upstreamId, status: license.status },
+    );
+  }
+
+  /** `RenewalLimitError` when the renewals made so far plus those still needed pass the operation's limit. */
+  private async assertWithinRenewalLimit(paidUntil: Date, target: Date, period: Period, family: string) {
+    const limit = this.deps.settings.maxRenewalsPerOperation;
+    const made = await this.checkpoints.countDone(family);
+    const needed = renewalsNeeded(paidUntil, this.deps.now(), target, period, limit);
+    if (made + needed <= limit) return;
+    throw new RenewalLimitError(
+      `paying until ${target.toISOString()} needs more renewals of ${formatPeriod(period)} than ` +
+        `lifecycle.maxRenewalsPerOperation (${limit}) allows${made ? ` (${made} made already)` : ''}; nothing more was paid`,
+      { target: target.toISOString(), paidUntil: paidUntil.toISOString(), period, renewalsMade: made, limit },
     );
   }
 

@@ -2,12 +2,14 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import type { AuditStore } from '../db/audit-store';
+import type { CallbackStore } from '../db/callback-store';
 import type { EnumerationStore } from '../db/enumeration-store';
 import type { HookEventStore } from '../db/hook-event-store';
 import type { LicenseStore } from '../db/license-store';
 import type { OperationStore } from '../db/operation-store';
 import type { PeriodComparisonStore } from '../db/period-comparison-store';
 import type { ServiceStore } from '../db/service-store';
+import type { SpendCounterStore } from '../db/spend-counter-store';
 import type { TariffPlanStore } from '../db/tariff-plan-store';
 import type { UpstreamActionStore } from '../db/upstream-action-store';
 import type { ModuleProvider } from './module-provider';
@@ -18,8 +20,12 @@ export interface LifecycleDeps {
   services: ServiceStore;
   licenses: LicenseStore;
   operations: OperationStore;
+  /** Callback deliveries of finished operations (claimed, recorded, pruned). */
+  callbacks: CallbackStore;
   hookEvents: HookEventStore;
   upstreamActions: UpstreamActionStore;
+  /** Paid calls per licensing server and UTC day, against `lifecycle.maxPaidCallsPerDay`. */
+  spendCounters: SpendCounterStore;
   audit: AuditStore;
   /** Catalog reads (cached, see `catalog-cache.ts`). */
   tariffPlans: Pick<TariffPlanStore, 'get'>;

@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import { retryDelayMs, startOfNextMonthUtc, addMonths, type OperationError } from '../domain/lifecycle';
-import { PeriodConfigurationError } from '../domain/period-comparison';
-import { UpstreamError, UpstreamRejectedError } from '../domain/upstream-errors';
-import { LeaseLostError, type AttemptOutcome, type OperationRecord } from '../db/operation-store';
-import { ServiceError } from '../errors';
-import { RetryLaterError } from './checkpointer';
+import { UpstreamRejectedError } from '../domain/upstream-errors';
+import type { AttemptOutcome, OperationRecord } from '../db/operation-store';
+import { classifyError } from '../error-classification';
+import { LeaseLostError } from '../errors';
 import { crashPoint } from './crash-points';
 import { EventHandlers } from './event-handlers';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -46,7 +45,7 @@ export class OperationRunner {
     const heartbeat = setInterval(
       () => {
         operations
-          .renewLease(op.id, owner, settings.leaseMs, this.deps.now())
+          .renewLease(op.id, owner, settings.leaseMs)
           .catch((err) => log.warn({ err: err.message }, 'lease renewal failed'));
       },
       Math.max(250, Math.floor(settings.leaseMs / 3)),
@@ -134,33 +133,42 @@ export class OperationRunner {
     }
   }
 
-  /** What a failed attempt means for the operation. */
+  /**
+   * What a failed attempt means for the operation: the error's disposition in the taxonomy (`classifyError`), plus
+   * the runner's own rules: an upstream `limit` refusal waits for its cooldown; a retry gives up after
+   * `maxAttempts`, except while a paid call's outcome is unknown. Only the verdict's safe code and message are
+   * recorded; an unanticipated error's detail goes to the log.
+   */
   private async outcomeOfFailure(
     op: OperationRecord,
     error: unknown,
   ): Promise<Exclude<AttemptOutcome, { status: 'succeeded' }>> {
     const now = this.deps.now();
-    const described = describe(error);
-    if (error instanceof RetryLaterError) return { status: 'queued', error: described, notBefore: error.notBefore };
-    if (error instanceof UpstreamRejectedError && error.upstreamType === 'limit') {
-      return { status: 'waiting', error: described, notBefore: cooldownEnd(error.upstreamObject, now) };
+    const verdict = classifyError(error);
+    const described: OperationError = { code: verdict.code, message: verdict.message };
+    if (!verdict.anticipated)
+      this.deps.logger.error({ err: error, operationId: op.id }, 'unexpected error in an operation');
+    const backOff = () =>
+      new Date(
+        now.getTime() +
+          retryDelayMs(op.attempts, { baseMs: this.deps.settings.retryBaseMs, maxMs: this.deps.settings.retryMaxMs }),
+      );
+    switch (verdict.disposition) {
+      case 'person':
+        return { status: 'failed', error: described };
+      case 'wait': {
+        const cooldown = error instanceof UpstreamRejectedError ? cooldownEnd(error.upstreamObject, now) : null;
+        return { status: 'waiting', error: described, notBefore: verdict.notBefore ?? cooldown ?? backOff() };
+      }
+      case 'retry':
+        if (op.attempts >= this.deps.settings.maxAttempts && !(await this.hasUnknownOutcome(op))) {
+          return {
+            status: 'failed',
+            error: { code: described.code, message: `gave up after ${op.attempts} attempts: ${described.message}` },
+          };
+        }
+        return { status: 'queued', error: described, notBefore: verdict.notBefore ?? backOff() };
     }
-    const needsPerson =
-      (error instanceof UpstreamError && !error.retryable) ||
-      error instanceof ServiceError ||
-      error instanceof PeriodConfigurationError;
-    if (needsPerson) return { status: 'failed', error: described };
-    if (op.attempts >= this.deps.settings.maxAttempts && !(await this.hasUnknownOutcome(op))) {
-      return {
-        status: 'failed',
-        error: { code: described.code, message: `gave up after ${op.attempts} attempts: ${described.message}` },
-      };
-    }
-    const delay = retryDelayMs(op.attempts, {
-      baseMs: this.deps.settings.retryBaseMs,
-      maxMs: this.deps.settings.retryMaxMs,
-    });
-    return { status: 'queued', error: described, notBefore: new Date(now.getTime() + delay) };
   }
 
   /**
@@ -170,14 +178,6 @@ export class OperationRunner {
   private async hasUnknownOutcome(op: OperationRecord): Promise<boolean> {
     return (await this.deps.upstreamActions.listByOperation(op.id)).some((action) => action.state === 'intended');
   }
-}
-
-function describe(error: unknown): OperationError {
-  if (error instanceof UpstreamError || error instanceof ServiceError)
-    return { code: error.code, message: error.message };
-  if (error instanceof PeriodConfigurationError) return { code: error.problem, message: error.message };
-  if (error instanceof RetryLaterError) return { code: 'outcome_unknown', message: error.message };
-  return { code: 'internal', message: error instanceof Error ? error.message : String(error) };
 }
 
 /** When an upstream cooldown ends: IP changes reopen with the next calendar month, key regeneration after a month. */

@@ -4,7 +4,10 @@ import { catalogKeySchema, periodSchema } from '../catalog/schemas';
 import type { HookEvent } from '../domain/lifecycle';
 
 const ipSchema = z.string().refine((ip) => net.isIP(ip) !== 0, 'must be an IPv4 or IPv6 address');
-const timeSchema = z.iso.datetime({ offset: true }).meta({ description: 'RFC 3339' });
+/** Bounded at intake (it knows now): more than `lifecycle.maxPaidAheadMonths` months ahead is 422 `invalid_service`. */
+const paidUntilSchema = z.iso.datetime({ offset: true }).meta({
+  description: 'RFC 3339; at most lifecycle.maxPaidAheadMonths (default 36) calendar months past now, else 422',
+});
 /** Text the database can store: PostgreSQL refuses U+0000, which must not pass the door and fail later. */
 const text = (max: number) =>
   z
@@ -21,7 +24,7 @@ const openService = z.object({
   ip: ipSchema,
   tariffPlan: catalogKeySchema,
   period: periodSchema,
-  paidUntil: timeSchema,
+  paidUntil: paidUntilSchema,
   controlPanel: catalogKeySchema
     .optional()
     .meta({ description: "A value key of the plan's enumeration; absent → the plan's default." }),
@@ -45,11 +48,11 @@ export const hookBodySchemas = {
   open: z.object({ eventId, service: openService }),
   prolong: z.object({
     eventId,
-    service: z.object({ id: serviceId, paidUntil: timeSchema, period: periodSchema.optional() }),
+    service: z.object({ id: serviceId, paidUntil: paidUntilSchema, period: periodSchema.optional() }),
   }),
   suspend: z.object({ eventId, service: z.object({ id: serviceId }) }),
   resume: z.object({ eventId, service: z.object({ id: serviceId }) }),
-  close: z.object({ eventId, service: z.object({ id: serviceId, paidUntil: timeSchema.optional() }) }),
+  close: z.object({ eventId, service: z.object({ id: serviceId, paidUntil: paidUntilSchema.optional() }) }),
   setparam: z.object({ eventId, service: setparamService }),
 } satisfies Record<HookEvent, z.ZodType>;
 

@@ -19,8 +19,16 @@ export function operationView(op: OperationRecord) {
   };
 }
 
-/** The contract's license, as `GET /v1/services/{id}` shows it (with the activation key, for the platform). */
-export function licenseView(license: LicenseRecord) {
+/** Whether a view carries activation keys: the platform's and admins' do, a viewer's never. */
+export interface KeyVisibility {
+  showKeys: boolean;
+}
+
+/**
+ * The contract's license, as `GET /v1/services/{id}` shows it: with the activation key for the platform, `null` in
+ * its place for a reader who may not see keys.
+ */
+export function licenseView(license: LicenseRecord, { showKeys }: KeyVisibility) {
   return {
     id: license.id,
     upstreamId: license.upstreamId,
@@ -30,13 +38,14 @@ export function licenseView(license: LicenseRecord) {
     name: license.name,
     status: license.status,
     paidUntil: license.paidUntil?.toISOString() ?? null,
-    activationKey: license.activationKey,
+    activationKey: showKeys ? license.activationKey : null,
   };
 }
 
-export function licenseListItemView(license: LicenseRecord) {
+/** An item of the admin license list: the license view plus where it is. */
+export function licenseListItemView(license: LicenseRecord, visibility: KeyVisibility) {
   return {
-    ...licenseView(license),
+    ...licenseView(license, visibility),
     serviceId: license.serviceId,
     pooled: license.state === 'pooled',
     state: license.state,

@@ -2,9 +2,11 @@ import crypto from 'node:crypto';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import type { Config } from '../config/schema';
 import type { LifecycleDeps } from '../lifecycle/lifecycle-deps';
 
 const RENEWALS_PER_SWEEP = 500;
+const DAY_MS = 86_400_000;
 
 /**
  * The scheduled sweep: renews the licenses of active services before they lapse (as `renew` operations, in order
@@ -23,6 +25,39 @@ export async function runMaintenanceSweep(deps: LifecycleDeps): Promise<{ renewa
   }
   if (renewals || expired.length) deps.logger.info({ renewals, expired: expired.length }, 'maintenance sweep');
   return { renewals, expired: expired.length };
+}
+
+/** Rows each store prunes per sweep at most: a sweep stays short, and the next one carries on. */
+const PRUNE_BATCH = 1000;
+
+/**
+ * Retention (`retention.*`): forgets processed hook events and delivered callback records after `hookEventsDays`,
+ * and audit rows after `auditDays`.
+ *
+ * What is kept, and why that is safe for money:
+ * - Operation rows are never pruned: the money rules read them (the order of a service's operations, the
+ *   checkpoints of paid calls by operation id, the operation a pooled license was reserved by, retries by a person).
+ * - A hook event is pruned only when its operation succeeded (a `failed` one may still be retried by a person, a
+ *   `waiting` or running one is not finished) long ago, and a later operation of the same service exists: the latest
+ *   event of every service, the one a platform would resend, keeps its idempotency record.
+ * - A pruned `eventId` sent again can only come from the platform (a signature is valid for 300 s), months after
+ *   any platform's retries end. It is then a new hook: a new operation sequenced after everything the service has
+ *   seen, decided on the service's current state (a prolong renews only up to a paid-until already covered, an open
+ *   of a service that holds its license keeps it), and bounded like any hook by the money guards.
+ */
+export async function pruneExpiredRecords(
+  deps: Pick<LifecycleDeps, 'hookEvents' | 'callbacks' | 'audit' | 'now' | 'logger'>,
+  retention: Config['retention'],
+): Promise<{ hookEvents: number; callbacks: number; audit: number }> {
+  const now = deps.now().getTime();
+  const hookEventsBefore = new Date(now - retention.hookEventsDays * DAY_MS);
+  const pruned = {
+    hookEvents: await deps.hookEvents.pruneProcessedBefore(hookEventsBefore, PRUNE_BATCH),
+    callbacks: await deps.callbacks.forgetDeliveredBefore(hookEventsBefore, PRUNE_BATCH),
+    audit: await deps.audit.pruneBefore(new Date(now - retention.auditDays * DAY_MS), PRUNE_BATCH),
+  };
+  if (pruned.hookEvents || pruned.callbacks || pruned.audit) deps.logger.info({ pruned }, 'retention sweep');
+  return pruned;
 }
 
 /** A `renew` operation, unless the service already has one not settled (the sweep may run often). */
@@ -53,6 +88,7 @@ export async function startMaintenance(options: {
   connection: Redis;
   everyMs: number;
   deps: LifecycleDeps;
+  retention: Config['retention'];
   onRenewalsQueued: () => void;
   logger: Logger;
 }): Promise<{ close(): Promise<void> }> {
@@ -84,7 +120,7 @@ export async function startMaintenance(options: {
     async () => {
       const outcome = await runMaintenanceSweep(options.deps);
       if (outcome.renewals) options.onRenewalsQueued();
-      return outcome;
+      return { ...outcome, pruned: await pruneExpiredRecords(options.deps, options.retention) };
     },
     { connection: options.connection, concurrency: 1 },
   );

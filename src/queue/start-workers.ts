@@ -23,9 +23,12 @@ export async function startWorkers(options: {
   const callbacks = config.platform.callbackUrl
     ? new CallbackDispatcher({
         url: config.platform.callbackUrl,
-        secret: config.hooks.secret,
+        secret: config.platform.callbackSecret ?? config.hooks.secret,
+        callbacks: deps.callbacks,
         operations: deps.operations,
         logger,
+        timeoutMs: config.platform.callbackTimeoutMs,
+        maxReplyBytes: config.platform.callbackMaxReplyBytes,
       })
     : null;
   const runner = new OperationRunner(deps, {
@@ -50,6 +53,7 @@ export async function startWorkers(options: {
     connection: workerConnection,
     everyMs: config.worker.schedulerIntervalMs,
     deps,
+    retention: config.retention,
     onRenewalsQueued: () => relay.nudge(),
     logger,
   });

@@ -2,7 +2,7 @@ import type { AccountBook } from './accounts';
 import { SandboxApiError } from './api-error';
 import type { Ledger } from './ledger';
 import type { LicenseRecord } from './license-rules';
-import { statusAt } from './license-rules';
+import { isProcessingAt, statusAt } from './license-rules';
 import type { SandboxClock } from './clock';
 import type { SessionStore } from './sessions';
 import { authDoc, doc, elements, errorDoc, okDoc } from './xml';
@@ -93,14 +93,17 @@ export class BillmgrApi {
       ip: p.ip ?? '',
       licname: p.licname ?? '',
       remoteid: p.remoteid ?? '',
+      autoprolong: p.autoprolong ?? null,
     });
     return { xml: okDoc(elements({ id: license.id })), licenseId: license.id };
   }
 
   private read(account: string, p: ApiParams): FunctionReply {
     const license = this.deps.ledger.get(account, elidOf(p));
-    const { id, pricelist, ip, licname, lickey, expiredate, remoteid } = license;
-    const status = statusAt(license, this.deps.clock.now());
+    const now = this.deps.clock.now();
+    const { id, pricelist, ip, licname, remoteid } = license;
+    const { lickey, expiredate } = shownWhileProcessing(license, now);
+    const status = statusAt(license, now);
     return { xml: doc(elements({ elid: id, pricelist, ip, licname, lickey, status, expiredate, remoteid })) };
   }
 
@@ -143,8 +146,16 @@ export class BillmgrApi {
 }
 
 function listFields(license: LicenseRecord, now: Date): string {
-  const { id, pricelist, ip, licname, expiredate, remoteid } = license;
+  const { id, pricelist, ip, licname, remoteid } = license;
+  const { expiredate } = shownWhileProcessing(license, now);
   return elements({ id, pricelist, ip, licname, status: statusAt(license, now), expiredate, remoteid });
+}
+
+/** A license still being processed shows no expiry and no key yet, like a real upstream's. */
+function shownWhileProcessing(license: LicenseRecord, now: Date): { lickey: string; expiredate: string } {
+  return isProcessingAt(license, now)
+    ? { lickey: '', expiredate: '' }
+    : { lickey: license.lickey, expiredate: license.expiredate };
 }
 
 function elidOf(p: ApiParams): string {

@@ -7,6 +7,7 @@ const clockBody = z.union([
   z.object({ set: z.iso.datetime({ offset: true }) }).strict(),
 ]);
 const latencyBody = z.object({ ms: z.number().finite().nonnegative() });
+const processingBody = z.object({ ms: z.number().finite().nonnegative() });
 const balanceBody = z.object({ username: z.string().min(1).optional(), amount: z.number().finite() });
 
 /** A request the control API refuses, answered as `{"error":{code,message}}`. */
@@ -47,6 +48,11 @@ export function controlApiRouter(core: SandboxCore): Router {
     const { ms } = parse(() => latencyBody.parse(req.body), 'invalid_latency');
     core.setLatency(ms);
     res.json({ latencyMs: core.latencyMs });
+  });
+  router.put('/processing', (req, res) => {
+    const { ms } = parse(() => processingBody.parse(req.body), 'invalid_processing');
+    core.ledger.setOrderProcessing(ms);
+    res.json({ orderProcessingMs: ms });
   });
   router.put('/balance', (req, res) => {
     const { username = core.accounts.defaultUsername, amount } = parse(

@@ -28,6 +28,8 @@ export interface OrderInput {
   ip: string;
   licname: string;
   remoteid: string;
+  /** As sent, or null when the order did not send it; any value is accepted (the sandbox never renews by itself). */
+  autoprolong: string | null;
 }
 
 /** What a `soft.edit` write asks for. */
@@ -44,6 +46,8 @@ export class Ledger {
   private readonly issuedIds = new Set<string>();
   /** IPs that ever held a trial license. */
   private readonly trialIps = new Set<string>();
+  /** How long a new order stays `processing` upstream (sandbox clock); 0: active at once. */
+  private orderProcessingMs = 0;
 
   constructor(
     private readonly clock: SandboxClock,
@@ -77,9 +81,19 @@ export class Ledger {
       ipChangedAt: null,
       keyRegeneratedAt: null,
       deletedByRequestAt: null,
+      processingUntil: this.orderProcessingMs > 0 ? new Date(now.getTime() + this.orderProcessingMs) : null,
     };
     this.records.set(license.id, license);
     return license;
+  }
+
+  /**
+   * Licenses ordered from now on stay `processing` (status 5, no expiry, no key shown) for `ms` of sandbox time, as
+   * a real upstream's may for a while after the order; 0 (the default) makes them active at once.
+   */
+  setOrderProcessing(ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError('processing time must be a non-negative number of ms');
+    this.orderProcessingMs = ms;
   }
 
   /** A license of `owner` that the API still knows, or a `missing` error. */
@@ -153,10 +167,11 @@ export class Ledger {
     return [...this.records.values()].map((license) => snapshot(license, now));
   }
 
-  /** Forgets every license and the trial history. */
+  /** Forgets every license and the trial history; new orders are active at once again. */
   reset(): void {
     this.records.clear();
     this.trialIps.clear();
+    this.orderProcessingMs = 0;
   }
 
   private priceOf(pricelist: string, period: string): number {
@@ -228,5 +243,6 @@ function snapshot(license: LicenseRecord, now: Date): SandboxLicense {
     keyRegeneratedAt: license.keyRegeneratedAt?.toISOString() ?? null,
     deleted: status === 4,
     deletedAt: deletedAt?.toISOString() ?? null,
+    autoprolong: license.autoprolong,
   };
 }

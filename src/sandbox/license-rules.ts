@@ -23,6 +23,10 @@ export interface LicenseRecord {
   ipChangedAt: Date | null;
   keyRegeneratedAt: Date | null;
   deletedByRequestAt: Date | null;
+  /** `autoprolong` as the order sent it (null when it sent none): recorded, never acted on; renewals are explicit. */
+  autoprolong: string | null;
+  /** Until then the license is `processing` (status 5): no expiry and no key shown yet. Null: never processing. */
+  processingUntil: Date | null;
 }
 
 /** The first moment the license is no longer paid for (midnight UTC after `expiredate`). */
@@ -45,9 +49,15 @@ export function isGone(license: LicenseRecord, now: Date): boolean {
   return license.deletedByRequestAt !== null || (deletion !== null && now >= deletion);
 }
 
-/** The status code the API reports: 2 active, 3 suspended (by request or by non-payment), 4 deleted. */
+/** Whether the upstream is still processing the order (see `Ledger.setOrderProcessing`). */
+export function isProcessingAt(license: LicenseRecord, now: Date): boolean {
+  return license.processingUntil !== null && now < license.processingUntil;
+}
+
+/** The status code the API reports: 5 processing, 2 active, 3 suspended (by request or non-payment), 4 deleted. */
 export function statusAt(license: LicenseRecord, now: Date): SandboxStatusCode {
   if (isGone(license, now)) return 4;
+  if (isProcessingAt(license, now)) return 5;
   if (license.suspendedByRequest || !isPaidAt(license, now)) return 3;
   return 2;
 }

@@ -42,6 +42,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     armFault: (fault) => void core.faults.arm(fault),
     clearFaults: () => core.faults.clear(),
     setLatency: (ms) => core.setLatency(ms),
+    setOrderProcessing: (ms) => core.ledger.setOrderProcessing(ms),
     calls: () => core.log.list(),
     licenses: () => core.ledger.snapshots(),
     balance: (name) => core.accounts.balance(name),

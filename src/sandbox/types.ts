@@ -87,6 +87,8 @@ export interface SandboxLicense {
   deleted: boolean;
   /** When it was (or will be, if unpaid) deleted; null for a live license with paid time ahead and no deletion. */
   deletedAt: string | null;
+  /** The `autoprolong` its order sent (null: none sent). Recorded only: the sandbox never renews by itself. */
+  autoprolong: string | null;
 }
 
 /** Which calls a fault applies to, and how many times. */
@@ -130,6 +132,8 @@ export interface SandboxHandle {
   clearFaults(): void;
   /** Milliseconds added to every API call from now on. */
   setLatency(ms: number): void;
+  /** Licenses ordered from now on stay `processing` (status 5, no expiry or key shown) for `ms` of sandbox time. */
+  setOrderProcessing(ms: number): void;
   calls(): SandboxCall[];
   licenses(): SandboxLicense[];
   /** The balance of an account (the default one when no name is given). */

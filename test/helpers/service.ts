@@ -6,6 +6,14 @@ import { createTestDatabase, type TestDatabase } from './database';
 import { testRedisUrl } from './redis';
 
 export const TEST_ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const TEST_PLATFORM_TOKEN = 'test-platform-token-0123456789';
+export const TEST_VIEWER_TOKEN = 'test-viewer-token-0123456789';
+/** One token of each role; the admin's is named `admin` (the audit trail's actor of the tests' admin writes). */
+export const TEST_TOKENS: Config['auth']['tokens'] = [
+  { name: 'admin', role: 'admin', token: TEST_ADMIN_TOKEN },
+  { name: 'billing', role: 'platform', token: TEST_PLATFORM_TOKEN },
+  { name: 'auditor', role: 'viewer', token: TEST_VIEWER_TOKEN },
+];
 export const TEST_HOOK_SECRET = 'test-hook-secret-0123456789';
 
 export interface TestService extends RunningService {
@@ -31,7 +39,7 @@ export async function startTestService(overrides: Partial<Config> = {}, role: Ro
     database: { url: database.url },
     redis: { url: await testRedisUrl() },
     hooks: { secret: TEST_HOOK_SECRET, toleranceSeconds: 300 },
-    admin: { token: TEST_ADMIN_TOKEN },
+    auth: { tokens: TEST_TOKENS },
     encryptionKey: parseEncryptionKey(generateEncryptionKey())!,
     encryptionKeyPrevious: null,
     ...overrides,

@@ -50,7 +50,7 @@ export function writeWorkerConfig(config: Config, dir: string): string {
     database: { url: config.database.url },
     redis: { url: config.redis.url },
     hooks: config.hooks,
-    admin: config.admin,
+    auth: config.auth,
     encryptionKey: config.encryptionKey.toString('hex'),
     log: { level: 'warn' },
     platform: config.platform,

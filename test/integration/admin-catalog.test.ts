@@ -72,7 +72,7 @@ describe('admin catalog API', () => {
     assert.equal(JSON.stringify(listed.body).includes(server.password), false);
     const row = await service.database.db('licensing_servers').where({ key: 'isp' }).first();
     assert.equal(JSON.stringify(row).includes(server.password), false);
-    assert.match(row.password_encrypted, /^v1:/);
+    assert.match(row.password_encrypted, /^v2:[0-9a-f]{8}:/);
   });
 
   it('rejects bad licensing-server input with the contract error shape and changes nothing', async () => {
@@ -163,6 +163,7 @@ describe('admin catalog API', () => {
         targetPeriod: 12,
         tariffPlan: null,
         productType: null,
+        managedBy: 'api',
       },
     );
     const duplicate = await service.request('POST', '/v1/admin/period-comparisons', {

@@ -1,55 +1,10 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express';
 import pino from 'pino';
 import { verifySignature } from '../../src/platform/signature';
 import { CallbackDispatcher } from '../../src/queue/callback-dispatcher';
 import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
+import { startPlatformStub, sleep, type Delivery, type PlatformStub } from '../helpers/platform-stub';
 import { TEST_HOOK_SECRET } from '../helpers/service';
-
-/** One POST the platform received. */
-interface Delivery {
-  at: number;
-  signature: string | undefined;
-  contentType: string | undefined;
-  rawBody: Buffer;
-  body: { id: string; [key: string]: unknown };
-  answered: number;
-}
-
-/**
- * A stand-in for the hosting platform's callback endpoint on 127.0.0.1: records every POST and answers with the
- * next status of `answers` (200 once they are used up).
- */
-async function startPlatform() {
-  const deliveries: Delivery[] = [];
-  const answers: number[] = [];
-  const app = express();
-  app.post('/callbacks', express.raw({ type: '*/*' }), (req, res) => {
-    const rawBody = req.body as Buffer;
-    const answered = answers.shift() ?? 200;
-    deliveries.push({
-      at: Date.now(),
-      signature: req.get('x-signature'),
-      contentType: req.get('content-type'),
-      rawBody,
-      body: JSON.parse(rawBody.toString('utf8')),
-      answered,
-    });
-    res.status(answered).json({ ok: answered < 300 });
-  });
-  const server = http.createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/callbacks`,
-    deliveries,
-    answers,
-    of: (operationId: string) => deliveries.filter((d) => d.body.id === operationId),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
 
 async function eventually<T>(what: string, probe: () => T | undefined | false, timeoutMs = 12_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -61,15 +16,13 @@ async function eventually<T>(what: string, probe: () => T | undefined | false, t
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 describe('callbacks to the platform for finished operations', function () {
   this.timeout(30_000);
-  let platform: Awaited<ReturnType<typeof startPlatform>>;
+  let platform: PlatformStub;
   let h: Harness;
 
   beforeEach(async () => {
-    platform = await startPlatform();
+    platform = await startPlatformStub();
     h = await startHarness({
       config: { platform: { callbackUrl: platform.url, callbackTimeoutMs: 10_000, callbackMaxReplyBytes: 65_536 } },
     });
@@ -132,7 +85,7 @@ describe('callbacks to the platform for finished operations', function () {
   });
 
   it('retries a delivery the platform refuses (500) until it answers 2xx', async () => {
-    platform.answers.push(500, 500);
+    platform.answers.push({ status: 500 }, { status: 500 });
     const op = await h.run('open', openFacts('vps-cb-3'));
     assert.equal(op.status, 'succeeded');
 
@@ -170,11 +123,11 @@ describe('callbacks to the platform for finished operations', function () {
  */
 describe('callback back-off', function () {
   this.timeout(30_000);
-  let platform: Awaited<ReturnType<typeof startPlatform>>;
+  let platform: PlatformStub;
   let h: Harness;
 
   beforeEach(async () => {
-    platform = await startPlatform();
+    platform = await startPlatformStub();
     // No callbackUrl: the harness runs no dispatcher of its own; the test drives one.
     h = await startHarness();
   });
@@ -196,12 +149,15 @@ describe('callback back-off', function () {
     const dispatcher = new CallbackDispatcher({
       url: platform.url,
       secret: TEST_HOOK_SECRET,
+      callbacks: h.service.stores.callbacks,
       operations: h.service.stores.operations,
       logger: pino({ level: 'silent' }),
+      timeoutMs: 10_000,
+      maxReplyBytes: 65_536,
       now: () => clock,
     });
 
-    platform.answers.push(500, 500, 500, 500);
+    platform.answers.push({ status: 500 }, { status: 500 }, { status: 500 }, { status: 500 });
     const delays: number[] = [];
     for (let refused = 1; refused <= 4; refused++) {
       await dispatcher.deliverDue();

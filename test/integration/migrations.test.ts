@@ -14,6 +14,7 @@ const DOMAIN_TABLES = [
   'operations',
   'period_comparisons',
   'services',
+  'spend_counters',
   'tariff_plans',
   'upstream_actions',
 ];

@@ -72,11 +72,14 @@ describe('money rules', function () {
     });
   }
 
-  it('an order whose first read is refused: the retry takes that license back from the pool, never orders again', async () => {
-    h.sandbox.armFault({ kind: 'error', func: 'soft.edit', type: 'access', message: 'refused once' });
-    const failed = await h.run('open', openFacts('first-read'));
-    assert.equal(failed.status, 'failed', JSON.stringify(failed));
-    assert.equal(failed.error.code, 'upstream_access');
+  it('an order whose read-back is refused until the operation gives up: the retry takes that license back from the pool, never orders again', async () => {
+    // The order is made and recorded; only reading it back fails, attempt after attempt (SPEC "Money guards").
+    h.sandbox.armFault({ kind: 'error', func: 'soft.edit', type: 'access', message: 'refused', times: Infinity });
+    const failed = await h.run('open', openFacts('first-read'), ['failed']);
+    assert.equal(failed.error.code, 'read_back_failed', JSON.stringify(failed));
+    assert.ok(failed.attempts > 1, 'a failed read-back is tried again, not given up at once');
+    assert.equal(h.ordersByOperation().get(failed.id), 1, 'ordered once, however often the read failed');
+    h.sandbox.clearFaults();
     const retry = await h.service.request('POST', `/v1/admin/operations/${failed.id}/retry`);
     assert.equal(retry.status, 202, JSON.stringify(retry.body));
     const op = await h.settled(failed.id, ['succeeded', 'failed']);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { KnexLicenseStore, type PoolClaim } from '../../src/db/license-store';
+import { passwordLocation } from '../../src/db/licensing-server-store';
 import { SecretBox } from '../../src/security/secret-box';
 import { createTestDatabase, testDatabaseKind, type TestDatabase } from '../helpers/database';
 
@@ -29,7 +30,7 @@ describe('two pool claims racing for one license (PostgreSQL)', () => {
       module: 'billmanager',
       url: 'https://billing.example.net/billmgr',
       username: 'reseller',
-      password_encrypted: box.encrypt('race-password'),
+      password_encrypted: box.encrypt('race-password', passwordLocation('isp')),
       settings: '{}',
       created_at: at,
       updated_at: at,

@@ -11,7 +11,7 @@ export function healthRoutes(probe: ReadinessProbe): AnyRouteSpec[] {
       method: 'get',
       path: '/healthz',
       tag: 'health',
-      auth: 'none',
+      auth: 'public',
       summary: 'The process runs',
       responses: { 200: { description: 'alive', schema: z.object({ status: z.literal('ok') }) } },
       handler: async () => ({ status: 200, body: { status: 'ok' } }),
@@ -20,7 +20,7 @@ export function healthRoutes(probe: ReadinessProbe): AnyRouteSpec[] {
       method: 'get',
       path: '/readyz',
       tag: 'health',
-      auth: 'none',
+      auth: 'public',
       summary: 'The database and Redis answer',
       responses: {
         200: {

@@ -4,6 +4,7 @@ import type { LicenseStore } from '../../db/license-store';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';
 import { errorResponseSchema } from '../response-schemas';
 import { licenseListItemView } from '../../platform/views';
+import { mayReadActivationKeys } from '../access';
 
 const error = (description: string) => ({ description, schema: errorResponseSchema });
 const timeQuery = z.iso.datetime({ offset: true }).transform((t) => new Date(t));
@@ -33,7 +34,7 @@ export function licenseRoutes(deps: { licenses: LicenseStore; poolMarginHours: n
       method: 'get',
       path: '/v1/admin/licenses',
       tag: 'licenses',
-      auth: 'admin',
+      auth: { roles: ['admin', 'viewer'] },
       summary: "The account's licenses as we know them, filtered like the provider's license list",
       query: licenseQuery,
       responses: {
@@ -41,21 +42,22 @@ export function licenseRoutes(deps: { licenses: LicenseStore; poolMarginHours: n
         400: error('invalid filter'),
         401: error('no token'),
       },
-      handler: async ({ query }) => {
+      handler: async ({ query, actor }) => {
         const { limit, cursor, ...filter } = query;
         const after = cursor ? Buffer.from(cursor, 'base64url').toString('utf8') : undefined;
         const page = await deps.licenses.list(filter, { limit: limit + 1, after });
         const items = page.slice(0, limit);
         const nextCursor =
           page.length > limit ? Buffer.from(items[items.length - 1]!.id, 'utf8').toString('base64url') : null;
-        return { status: 200, body: { items: items.map(licenseListItemView), nextCursor } };
+        const showKeys = mayReadActivationKeys(actor);
+        return { status: 200, body: { items: items.map((l) => licenseListItemView(l, { showKeys })), nextCursor } };
       },
     }),
     defineRoute({
       method: 'get',
       path: '/v1/admin/pool',
       tag: 'licenses',
-      auth: 'admin',
+      auth: { roles: ['admin', 'viewer'] },
       summary: 'Paid, unused licenses per licensing server and price list',
       responses: {
         200: {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { CatalogService } from '../../catalog/catalog-service';
 import { catalogKeySchema } from '../../catalog/schemas';
 import type { LicensingModuleDefinition } from '../../domain/licensing-module';
-import { UpstreamError } from '../../domain/upstream-errors';
+import { classifyError } from '../../error-classification';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';
 import { connectionCheckSchema, errorResponseSchema } from '../response-schemas';
 
@@ -18,7 +18,7 @@ export function licensingServerCheckRoutes(
       method: 'post',
       path: '/v1/admin/licensing-servers/:key/check',
       tag: 'catalog',
-      auth: 'admin',
+      auth: { roles: ['admin'] },
       summary: 'Check the credentials with a real call to the licensing server',
       params: z.object({ key: catalogKeySchema }),
       responses: {
@@ -38,11 +38,26 @@ export function licensingServerCheckRoutes(
           await definition.create({ ...connection, settings }, { logger }).checkConnection();
           return { status: 200, body: { ok: true } };
         } catch (error) {
-          // A password that no longer decrypts (the encryption key changed) is a failed check too, not a 500.
-          const code = error instanceof UpstreamError ? error.code : 'check_failed';
-          logger.warn({ licensingServer: params.key, code }, 'licensing server check failed');
-          return { status: 200, body: { ok: false, error: { code, message: (error as Error).message } } };
+          // A password that no longer decrypts (the encryption key changed) is a failed check too, not a 500. What
+          // the taxonomy does not name is told by code only: its message may carry SQL text.
+          const verdict = classifyError(error);
+          const code = verdict.anticipated ? verdict.code : 'check_failed';
+          const message = verdict.anticipated ? verdict.message : 'the check failed; the log has the details';
+          logger.warn(
+            { licensingServer: params.key, code, err: verdict.anticipated ? undefined : error },
+            'licensing server check failed',
+          );
+          return { status: 200, body: { ok: false, error: { code, message } } };
         }
+      },
+      audit: ({ params }, result) => {
+        const outcome = result.body as { ok: boolean; error?: { code: string } };
+        return {
+          action: 'admin.licensing_server.check',
+          subjectType: 'licensing_server',
+          subjectId: params.key,
+          details: { ok: outcome.ok, ...(outcome.error ? { code: outcome.error.code } : {}) },
+        };
       },
     }),
   ];

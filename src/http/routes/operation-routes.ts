@@ -6,6 +6,7 @@ import { ConflictError, NotFoundError } from '../../errors';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';
 import { errorResponseSchema } from '../response-schemas';
 import { licenseView, operationView, serviceView } from '../../platform/views';
+import { mayReadActivationKeys } from '../access';
 
 const error = (description: string) => ({ description, schema: errorResponseSchema });
 const operationSchema = z
@@ -41,7 +42,7 @@ export function operationRoutes(deps: {
       method: 'get',
       path: '/v1/operations/:id',
       tag: 'operations',
-      auth: 'admin',
+      auth: { roles: ['admin', 'platform', 'viewer'] },
       summary: 'An operation and how it went',
       params: z.object({ id: z.string().min(1).max(64) }),
       responses: {
@@ -59,7 +60,7 @@ export function operationRoutes(deps: {
       method: 'get',
       path: '/v1/services/:id',
       tag: 'operations',
-      auth: 'admin',
+      auth: { roles: ['admin', 'platform'] },
       summary: 'A service as last known, with its license',
       params: z.object({ id: z.string().min(1).max(128) }),
       responses: {
@@ -67,13 +68,17 @@ export function operationRoutes(deps: {
         401: error('no token'),
         404: error('unknown service'),
       },
-      handler: async ({ params }) => {
+      handler: async ({ params, actor }) => {
         const service = await deps.services.get(params.id);
         if (!service) throw new NotFoundError(`no service "${params.id}"`);
         const license = await deps.licenses.findByService(params.id);
         return {
           status: 200,
-          body: { service: serviceView(service), license: license?.state === 'bound' ? licenseView(license) : null },
+          body: {
+            service: serviceView(service),
+            license:
+              license?.state === 'bound' ? licenseView(license, { showKeys: mayReadActivationKeys(actor) }) : null,
+          },
         };
       },
     }),
@@ -81,7 +86,7 @@ export function operationRoutes(deps: {
       method: 'get',
       path: '/v1/admin/operations',
       tag: 'operations',
-      auth: 'admin',
+      auth: { roles: ['admin', 'viewer'] },
       summary: 'Operations, newest first',
       query: z.object({
         status: statusSchema.optional(),
@@ -106,7 +111,7 @@ export function operationRoutes(deps: {
       method: 'post',
       path: '/v1/admin/operations/:id/retry',
       tag: 'operations',
-      auth: 'admin',
+      auth: { roles: ['admin'] },
       summary: 'Run a failed or waiting operation again now',
       params: z.object({ id: z.string().min(1).max(64) }),
       responses: {
@@ -131,6 +136,15 @@ export function operationRoutes(deps: {
         }
         deps.onRetry();
         return { status: 202, body: { operationId: retried.id, status: 'queued' } };
+      },
+      audit: async ({ params }) => {
+        const op = await deps.operations.get(params.id);
+        return {
+          action: 'admin.operation.retry',
+          subjectType: 'operation',
+          subjectId: params.id,
+          details: { event: op?.event, serviceId: op?.serviceId },
+        };
       },
     }),
   ];

@@ -5,7 +5,7 @@ import {
   UpstreamProtocolError,
   UpstreamRejectedError,
 } from '../../../src/domain/upstream-errors';
-import { SESSION, createModule, expectCall, loggedInScope, rejectionOf, useNock } from './helpers';
+import { API_PATH, SESSION, createModule, expectCall, fixture, loggedInScope, rejectionOf, useNock } from './helpers';
 
 const auth = SESSION;
 
@@ -29,6 +29,7 @@ describe('billmanager module: connection check and orders on the wire', () => {
         ip: '203.0.113.10',
         licname: 'vps-1001.example.net',
         remoteid: 'op-42-order-1',
+        autoprolong: 'null',
         skipbasket: 'on',
         sok: 'ok',
         clicked_button: 'finish',
@@ -57,6 +58,7 @@ describe('billmanager module: connection check and orders on the wire', () => {
         ip: '203.0.113.10',
         licname: 'n',
         remoteid: 'r',
+        autoprolong: 'null',
         skipbasket: 'on',
         sok: 'ok',
         clicked_button: 'finish',
@@ -93,10 +95,26 @@ describe('billmanager module: connection check and orders on the wire', () => {
     ip: '203.0.113.10',
     licname: 'n',
     remoteid: 'r',
+    autoprolong: 'null',
     skipbasket: 'on',
     sok: 'ok',
     clicked_button: 'finish',
   };
+
+  it('order tells the upstream not to renew by itself: autoprolong=null on the wire, whatever else is sent', async () => {
+    // The raw url-encoded body: `autoprolong` sent once and `null`, never `1` or `12` (nor left to the default).
+    let sent = '';
+    const scope = loggedInScope()
+      .post(API_PATH, (body: Record<string, string>) => body.func === 'soft.order.param')
+      .reply(200, (_uri, raw) => {
+        sent = String(raw);
+        return fixture('order-ok.xml');
+      });
+    await createModule().order({ ...monthlyOrder, period: 12 });
+    scope.done();
+    assert.deepEqual(new URLSearchParams(sent).getAll('autoprolong'), ['null']);
+    assert.equal(new URLSearchParams(sent).get('period'), '12');
+  });
 
   for (const [fixtureName, why] of [
     ['ok.xml', 'has no <id>'],

@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict';
+import { LeaseLostError } from '../../src/errors';
+import { Checkpointer } from '../../src/lifecycle/checkpointer';
+import type { LifecycleDeps } from '../../src/lifecycle/lifecycle-deps';
+import { lifecycleDepsFor } from '../helpers/lifecycle-deps';
+import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
+
+/**
+ * Leases are taken and judged on the database's clock (issue 8, item 4): a worker host whose clock (`deps.now`)
+ * runs 60 s ahead keeps its own lease for as long as it is valid, and cannot take a live lease from another worker.
+ */
+describe('operation leases on the database clock', function () {
+  this.timeout(30_000);
+  const LEASE_MS = 3000;
+  let h: Harness;
+  let onTime: LifecycleDeps;
+  let ahead: LifecycleDeps;
+
+  beforeEach(async () => {
+    h = await startHarness({ role: 'api' });
+    onTime = lifecycleDepsFor(h.service);
+    ahead = lifecycleDepsFor(h.service, () => new Date(Date.now() + 60_000));
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const queuedOperation = async (serviceId: string) => {
+    const answer = await h.hook('open', openFacts(serviceId));
+    assert.equal(answer.status, 202, JSON.stringify(answer.body));
+    return answer.body.operationId as string;
+  };
+  const claim = (deps: LifecycleDeps, id: string, owner: string) =>
+    deps.operations.claim(id, owner, LEASE_MS, deps.now());
+  /** A lease-checked write, as every checkpoint of a worker makes one. */
+  const write = (deps: LifecycleDeps, id: string, owner: string) =>
+    new Checkpointer(deps, id, owner).write(async () => 'written');
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('a worker whose clock runs 60 s ahead cannot take a live lease from another worker', async () => {
+    const id = await queuedOperation('lease-a');
+    assert.ok(await claim(onTime, id, 'on-time'));
+    assert.equal(await claim(ahead, id, 'ahead'), null, 'the lease is live');
+    assert.equal(await write(onTime, id, 'on-time'), 'written');
+    // Once the lease has passed on the database's clock, another worker may take the operation over.
+    await sleep(LEASE_MS + 300);
+    assert.ok(await claim(ahead, id, 'ahead'), 'a passed lease is taken over');
+    await assert.rejects(write(onTime, id, 'on-time'), LeaseLostError);
+  });
+
+  it('a worker whose clock runs 60 s ahead holds its own lease, renews it, and loses it only when it passes', async () => {
+    const id = await queuedOperation('lease-b');
+    const claimed = await claim(ahead, id, 'ahead');
+    assert.ok(claimed);
+    const leaseMs = claimed.leaseUntil!.getTime() - Date.now();
+    assert.ok(leaseMs > 0 && leaseMs <= LEASE_MS + 500, `the lease runs ${LEASE_MS} ms on the database's clock`);
+    assert.equal(await write(ahead, id, 'ahead'), 'written');
+    await ahead.operations.checkLease(id, 'ahead');
+    assert.equal(await claim(onTime, id, 'on-time'), null);
+    await sleep(LEASE_MS / 2);
+    assert.equal(await ahead.operations.renewLease(id, 'ahead', LEASE_MS), true);
+    await sleep(LEASE_MS / 2 + 500);
+    assert.equal(await write(ahead, id, 'ahead'), 'written', 'renewed: still held');
+    assert.equal(await claim(onTime, id, 'on-time'), null, 'renewed: still live');
+    await sleep(LEASE_MS + 300);
+    await assert.rejects(write(ahead, id, 'ahead'), LeaseLostError);
+  });
+});
