@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { databaseTime } from './operation-store';
+import { databaseTime } from './database';
 
 /** A due callback claimed by one deliverer. */
 export interface CallbackClaim {

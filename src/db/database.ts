@@ -54,6 +54,21 @@ export function databaseKind(db: Knex): DatabaseKind {
   return db.client.config.client === 'pg' ? 'postgres' : 'sqlite';
 }
 
+/**
+ * The database's clock, `offsetMs` ahead, as an ISO-8601 UTC string of the stored width (`2026-12-02T10:00:00.000Z`),
+ * so that it compares as text with `lease_until`. Leases are taken and judged on this one clock: a worker host whose
+ * clock runs ahead can neither steal a live lease nor lose its own.
+ */
+export function databaseTime(db: Knex, offsetMs = 0): Knex.Raw {
+  if (databaseKind(db) === 'postgres') {
+    return db.raw(
+      `to_char((clock_timestamp() + ?::bigint * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+      [Math.round(offsetMs)],
+    );
+  }
+  return db.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)`, [`${offsetMs / 1000} seconds`]);
+}
+
 export async function migrateToLatest(db: Knex): Promise<string[]> {
   const [, applied] = (await db.migrate.latest({ migrationSource })) as [number, string[]];
   return applied;

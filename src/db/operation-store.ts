@@ -8,7 +8,7 @@ import type {
 } from '../domain/lifecycle';
 import { LeaseLostError } from '../errors';
 import { fromJson, toJson } from './columns';
-import { databaseKind } from './database';
+import { databaseTime } from './database';
 
 export interface OperationRecord {
   id: string;
@@ -291,19 +291,4 @@ function toRecord(row: Row): OperationRecord {
 /** The operation's row while `owner` holds its lease (running, lease not passed by the database's clock). */
 function heldLease(db: Knex, id: string, owner: string): Knex.QueryBuilder {
   return db(TABLE).where({ id, lease_owner: owner, status: 'running' }).where('lease_until', '>', databaseTime(db));
-}
-
-/**
- * The database's clock, `offsetMs` ahead, as an ISO-8601 UTC string of the stored width (`2026-12-02T10:00:00.000Z`),
- * so that it compares as text with `lease_until`. Leases are taken and judged on this one clock: a worker host whose
- * clock runs ahead can neither steal a live lease nor lose its own.
- */
-export function databaseTime(db: Knex, offsetMs = 0): Knex.Raw {
-  if (databaseKind(db) === 'postgres') {
-    return db.raw(
-      `to_char((clock_timestamp() + ?::bigint * interval '1 millisecond') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
-      [Math.round(offsetMs)],
-    );
-  }
-  return db.raw(`strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)`, [`${offsetMs / 1000} seconds`]);
 }

@@ -393,13 +393,13 @@ describe('hook intake: signatures, validation, idempotency, ordering', function 
         ids.push(answer.body.operationId);
       }
       const ops = [];
-      for (const id of ids) ops.push(await h.settled(id));
+      for (const id of ids) ops.push(await h.settled(id, ['succeeded', 'failed']));
       assert.deepEqual(
-        ops.map((op) => [op.event, op.sequence, op.status]),
+        ops.map((op) => [op.event, op.sequence, op.status, op.status === 'succeeded' ? null : op.error]),
         [
-          ['open', 1, 'succeeded'],
-          ['suspend', 2, 'succeeded'],
-          ['resume', 3, 'succeeded'],
+          ['open', 1, 'succeeded', null],
+          ['suspend', 2, 'succeeded', null],
+          ['resume', 3, 'succeeded', null],
         ],
       );
       const rows = await Promise.all(ids.map(operationRow));
