@@ -5,13 +5,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { KnexLicenseStore, type NewLicense } from '../../src/db/license-store';
+import { KnexLicenseStore } from '../../src/db/license-store';
 import { reencryptSecrets } from '../../src/db/secret-rotation';
 import { RotationRefusedError, SecretUnreadableError } from '../../src/errors';
 import { startSandbox, type SandboxHandle } from '../../src/sandbox/server';
 import { SecretBox } from '../../src/security/secret-box';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
-import { legacyV1Envelope } from '../helpers/secrets';
+import { legacyV1Envelope, pooledLicense } from '../helpers/secrets';
 import { startTestService } from '../helpers/service';
 import { CONFIG_ENV } from '../helpers/worker-process';
 
@@ -22,26 +22,6 @@ const SERVERS = ['isp', 'isp-backup'];
 const KEYS: Record<string, string | null> = { L1: 'KEY-AAAA-0001', L2: 'KEY-BBBB-0002', L3: null, L4: 'KEY-OLD-V1' };
 /** 2 passwords and 3 activation keys: what a rotation of the seed re-encrypts. */
 const SEEDED_SECRETS = 5;
-
-function license(id: string): NewLicense {
-  return {
-    id,
-    licensingServer: 'isp',
-    upstreamId: `up-${id}`,
-    priceList: '3541',
-    ip: null,
-    name: null,
-    status: 'active',
-    paidUntil: new Date('2030-01-01T00:00:00Z'),
-    activationKey: id === 'L4' ? null : KEYS[id]!,
-    state: 'pooled',
-    serviceId: null,
-    operationId: null,
-    orderReference: null,
-    ipChangedAt: null,
-    keyRegeneratedAt: null,
-  };
-}
 
 /** Every stored envelope, to prove that a refused rotation changed nothing. */
 async function storedEnvelopes(database: TestDatabase): Promise<unknown> {
@@ -83,7 +63,8 @@ describe('key rotation: ENCRYPTION_KEY_PREVIOUS and npm run rotate-key', () => {
         });
         assert.equal(put.status, 200, JSON.stringify(put.body));
       }
-      for (const id of Object.keys(KEYS)) await service.stores.licenses.insert(license(id), new Date());
+      for (const id of Object.keys(KEYS))
+        await service.stores.licenses.insert(pooledLicense(id, id === 'L4' ? null : KEYS[id]!), new Date());
     } finally {
       await service.close();
     }

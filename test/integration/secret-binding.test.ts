@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { NewLicense } from '../../src/db/license-store';
 import { SecretUnreadableError } from '../../src/errors';
+import { pooledLicense } from '../helpers/secrets';
 import { startTestService, type TestService } from '../helpers/service';
 
 const server = {
@@ -9,26 +9,6 @@ const server = {
   username: 'reseller',
   settings: { periodCodes: { lifetime: -100 } },
 };
-
-function license(id: string, activationKey: string | null): NewLicense {
-  return {
-    id,
-    licensingServer: 'isp',
-    upstreamId: `up-${id}`,
-    priceList: '3541',
-    ip: null,
-    name: null,
-    status: 'active',
-    paidUntil: new Date('2030-01-01T00:00:00Z'),
-    activationKey,
-    state: 'pooled',
-    serviceId: null,
-    operationId: null,
-    orderReference: null,
-    ipChangedAt: null,
-    keyRegeneratedAt: null,
-  };
-}
 
 async function rejectsAsUnreadable(promise: Promise<unknown>, where: string): Promise<void> {
   await assert.rejects(promise, (error: unknown) => {
@@ -52,9 +32,9 @@ describe('secrets at rest are bound to where they are stored', () => {
       assert.equal(put.status, 200, JSON.stringify(put.body));
     }
     const now = new Date();
-    await service.stores.licenses.insert(license('L1', 'KEY-OF-L1'), now);
-    await service.stores.licenses.insert(license('L2', 'KEY-OF-L2'), now);
-    await service.stores.licenses.insert(license('isp', null), now);
+    await service.stores.licenses.insert(pooledLicense('L1', 'KEY-OF-L1'), now);
+    await service.stores.licenses.insert(pooledLicense('L2', 'KEY-OF-L2'), now);
+    await service.stores.licenses.insert(pooledLicense('isp', null), now);
   });
   afterEach(async () => {
     await service.close();
