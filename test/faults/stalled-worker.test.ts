@@ -14,7 +14,8 @@ import { ServiceProcesses, type ServiceProcess } from './support/service-process
  * BullMQ's own lock (`lockDuration` 60 s in src/queue/operation-worker.ts) outlives the stall, so BullMQ does not
  * redeliver the stalled job here: the database lease decides who runs the operation, and that is what is tested.
  */
-const STALL_MS = 8000;
+/** Long enough for a rescuer spawned on a loaded two-core machine (the stalled one busy-loops a core) to finish. */
+const STALL_MS = 12_000;
 
 describe('faults: a worker stalled past its lease while another worker runs', function () {
   this.timeout(90_000);
