@@ -113,10 +113,11 @@ async function run(label: string, create: () => Promise<ThrowAwayDatabase | { sk
 async function claimAndRelease(store: KnexLicenseStore, claim: PoolClaim): Promise<number> {
   const now = new Date();
   const started = performance.now();
-  const license = await store.claimPooled(claim, now);
+  const by = { actor: 'worker', at: now, operationId: claim.operationId };
+  const license = await store.claimFromPool(claim, by);
   const ms = performance.now() - started;
   if (!license) throw new Error(`no eligible license for price list ${claim.priceList}: the pool mix is wrong`);
-  await store.update(license.id, { state: 'pooled', serviceId: null, operationId: null }, now);
+  await store.pooled(license.id, { reason: 'given_back' }, by);
   return ms;
 }
 

@@ -4,6 +4,7 @@ import * as lifecycle from './20261122100100_lifecycle';
 import * as catalogProvenance from './20261202100000_catalog_provenance';
 import * as callbackClaims from './20261202100100_callback_claims';
 import * as spendCounters from './20261202100200_spend_counters';
+import * as licenseAudit from './20261202110000_license_audit';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -20,6 +21,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202100000_catalog_provenance', catalogProvenance],
   ['20261202100100_callback_claims', callbackClaims],
   ['20261202100200_spend_counters', spendCounters],
+  ['20261202110000_license_audit', licenseAudit],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

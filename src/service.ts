@@ -14,6 +14,7 @@ import { createHttpApp } from './http/app';
 import { catalogRoutes } from './http/routes/catalog-routes';
 import { healthRoutes } from './http/routes/health-routes';
 import { hookRoutes } from './http/routes/hook-routes';
+import { auditRoutes } from './http/routes/audit-routes';
 import { licenseRoutes } from './http/routes/license-routes';
 import { licensingServerCheckRoutes } from './http/routes/licensing-server-check-routes';
 import { operationRoutes } from './http/routes/operation-routes';
@@ -149,6 +150,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
           ...hookRoutes(intake, (operation) => relay.enqueueAccepted(operation)),
           ...operationRoutes({ ...stores, onRetry: () => relay.nudge() }),
           ...licenseRoutes({ licenses: stores.licenses, poolMarginHours: config.lifecycle.poolMarginHours }),
+          ...auditRoutes(stores),
           ...catalogRoutes(catalog, periodComparisons),
           ...licensingServerCheckRoutes(catalog, findLicensingModule, logger),
         ],

@@ -27,6 +27,19 @@ export interface BillmanagerClientOptions {
 /** Parameters of one function call (besides `func`, `out` and the credentials, which the client adds). */
 export type CallParams = Readonly<Record<string, string>>;
 
+/** How one call differs from the client's defaults. */
+export interface CallOptions {
+  /** This call's reply-size cap in bytes (the license list's may be larger than the rest). */
+  maxResponseBytes?: number;
+}
+
+/** One call as it goes out: the function, its parameters and its reply-size cap. */
+interface OutgoingCall {
+  func: string;
+  params: CallParams;
+  maxResponseBytes: number;
+}
+
 const RESERVED_PARAMS = new Set(['func', 'out', 'auth', 'authinfo', 'username', 'password']);
 
 /**
@@ -56,13 +69,14 @@ export class BillmanagerApiClient {
    * @throws UpstreamAuthError, UpstreamNotFoundError, UpstreamRejectedError for error documents;
    *   UpstreamUnavailableError, UpstreamProtocolError for transport failures and unreadable replies.
    */
-  async call(func: string, params: CallParams = {}): Promise<BillmanagerReply> {
+  async call(func: string, params: CallParams = {}, options: CallOptions = {}): Promise<BillmanagerReply> {
     const reserved = Object.keys(params).filter((name) => RESERVED_PARAMS.has(name));
     if (reserved.length > 0) throw new TypeError(`Reserved parameter(s) passed to ${func}: ${reserved.join(', ')}`);
+    const request = { func, params, maxResponseBytes: options.maxResponseBytes ?? this.options.maxResponseBytes };
     if (this.options.auth === 'authinfo') {
-      return this.send(func, params, { authinfo: `${this.options.username}:${this.options.password}` });
+      return this.send(request, { authinfo: `${this.options.username}:${this.options.password}` });
     }
-    return this.callWithSession(func, params);
+    return this.callWithSession(request);
   }
 
   /** Blanks every secret this client knows out of a text (for callers that build messages from upstream data). */
@@ -75,17 +89,18 @@ export class BillmanagerApiClient {
     this.redactor.remember(secret);
   }
 
-  private async callWithSession(func: string, params: CallParams): Promise<BillmanagerReply> {
+  private async callWithSession(request: OutgoingCall): Promise<BillmanagerReply> {
+    const { func } = request;
     const session = await this.currentSession();
     try {
-      return await this.send(func, params, { auth: session });
+      return await this.send(request, { auth: session });
     } catch (error) {
       if (!(error instanceof UpstreamAuthError)) throw error;
       this.forgetSession(session);
       this.options.logger.info({ func }, 'billmanager: session refused, logging in again');
       const renewed = await this.currentSession();
       try {
-        return await this.send(func, params, { auth: renewed });
+        return await this.send(request, { auth: renewed });
       } catch (retryError) {
         if (retryError instanceof UpstreamAuthError) this.forgetSession(renewed);
         throw retryError;
@@ -107,7 +122,11 @@ export class BillmanagerApiClient {
   }
 
   private async logIn(): Promise<string> {
-    const reply = await this.send('auth', { username: this.options.username, password: this.options.password }, {});
+    const credentials = { username: this.options.username, password: this.options.password };
+    const reply = await this.send(
+      { func: 'auth', params: credentials, maxResponseBytes: this.options.maxResponseBytes },
+      {},
+    );
     if (reply.authId === null) {
       throw new UpstreamProtocolError('Unreadable reply from the licensing server to auth: no session id');
     }
@@ -117,11 +136,12 @@ export class BillmanagerApiClient {
     return reply.authId;
   }
 
-  private async send(func: string, params: CallParams, credentials: CallParams): Promise<BillmanagerReply> {
+  private async send(request: OutgoingCall, credentials: CallParams): Promise<BillmanagerReply> {
+    const { func, params, maxResponseBytes } = request;
     const startedAt = Date.now();
     const form = new URLSearchParams({ out: 'xml', func, ...params, ...credentials });
     try {
-      const body = await this.transport.post(form, func);
+      const body = await this.transport.post(form, func, maxResponseBytes);
       const reply = await parseBillmanagerReply(body, func);
       if (reply.error) throw this.errorFromDocument(func, reply.error);
       this.redactor.remember(reply.fields.lickey);

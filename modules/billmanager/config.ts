@@ -14,8 +14,8 @@ export const billmanagerSettingsSchema = z.strictObject({
   /** Deadline of one HTTP call, in milliseconds, from connect to the last byte of the reply. Default 15000. */
   timeoutMs: z.number().int().min(1).max(600_000).default(15_000),
   /**
-   * The largest reply accepted, in bytes (default 1 MiB); a larger one is a protocol error. An account with many
-   * thousands of licenses may need more for `func=soft` (roughly 200 bytes per license).
+   * The largest reply accepted, in bytes, for every call but the license list (default 1 MiB); a larger one is a
+   * protocol error.
    */
   maxResponseBytes: z
     .number()
@@ -23,6 +23,18 @@ export const billmanagerSettingsSchema = z.strictObject({
     .min(1024)
     .max(256 * 1024 * 1024)
     .default(1024 * 1024),
+  /**
+   * The largest reply accepted for the license list (`func=soft`, read by reconciliation, lost-order searches and the
+   * connection check), in bytes. Default 32 MiB: about 50,000 licenses at up to ~670 bytes each (the sandbox's list
+   * takes about 260 bytes per license; a real upstream may send more fields). BILLmanager documents no paging for
+   * list functions, so the whole list comes in one reply.
+   */
+  listMaxResponseBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(256 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
   /**
    * The upstream's codes for periods that are not a number of months. Not documented publicly: ask the licensing
    * server's owner (the sandbox uses `-100` for lifetime and `-50` for trial). No defaults: ordering or renewing for

@@ -41,20 +41,22 @@ export class HttpTransport {
 
   /**
    * Sends one form and resolves with the body of a 2xx reply.
+   * @param maxResponseBytes this call's reply-size cap, when it is not the transport's (e.g. the license list).
    * @throws UpstreamUnavailableError on network failure, time-out, dropped connection, 5xx, 408 or 429.
    * @throws UpstreamProtocolError on a reply too large or any other HTTP status.
    */
-  async post(form: URLSearchParams, func: string): Promise<string> {
+  async post(form: URLSearchParams, func: string, maxResponseBytes = this.options.maxResponseBytes): Promise<string> {
     let response: AxiosResponse<unknown>;
     try {
       response = await this.http.post(this.options.url, form.toString(), {
         signal: AbortSignal.timeout(this.options.timeoutMs),
+        maxContentLength: maxResponseBytes,
       });
     } catch (error) {
-      throw this.translateFailure(error, func);
+      throw this.translateFailure(error, func, maxResponseBytes);
     }
     this.checkStatus(response.status, func);
-    return this.readBody(response.data, func);
+    return this.readBody(response.data, func, maxResponseBytes);
   }
 
   private checkStatus(status: number, func: string): void {
@@ -65,13 +67,13 @@ export class HttpTransport {
     throw new UpstreamProtocolError(`The licensing server answered ${func} with unexpected HTTP ${status}`);
   }
 
-  private readBody(data: unknown, func: string): string {
+  private readBody(data: unknown, func: string, maxResponseBytes: number): string {
     const bytes = Buffer.isBuffer(data) ? data : Buffer.from(typeof data === 'string' ? data : '');
-    if (bytes.length > this.options.maxResponseBytes) throw this.tooLarge(func);
+    if (bytes.length > maxResponseBytes) throw this.tooLarge(func, maxResponseBytes);
     return bytes.toString('utf8');
   }
 
-  private translateFailure(error: unknown, func: string): Error {
+  private translateFailure(error: unknown, func: string, maxResponseBytes: number): Error {
     const code = errorCode(error);
     const safeCause = new Error(this.options.redactor.redact(`${code ?? 'no code'}: ${errorMessage(error)}`));
     if (isTimeout(error, code)) {
@@ -80,7 +82,7 @@ export class HttpTransport {
         { cause: safeCause },
       );
     }
-    if (/maxContentLength/.test(errorMessage(error))) return this.tooLarge(func);
+    if (/maxContentLength/.test(errorMessage(error))) return this.tooLarge(func, maxResponseBytes);
     if (code === 'ERR_INVALID_URL') {
       return new ModuleConfigurationError('The licensing server URL is not a valid http(s) URL', { cause: safeCause });
     }
@@ -92,9 +94,9 @@ export class HttpTransport {
     );
   }
 
-  private tooLarge(func: string): UpstreamProtocolError {
+  private tooLarge(func: string, maxResponseBytes: number): UpstreamProtocolError {
     return new UpstreamProtocolError(
-      `The reply of the licensing server to ${func} is larger than ${this.options.maxResponseBytes} bytes`,
+      `The reply of the licensing server to ${func} is larger than ${maxResponseBytes} bytes`,
     );
   }
 }

@@ -4,7 +4,7 @@ import { BillmanagerApiClient } from './api-client';
 import { parseBillmanagerSettings, type BillmanagerSettings } from './config';
 import { BillmanagerModule } from './module';
 
-export { BillmanagerApiClient, type BillmanagerClientOptions, type CallParams } from './api-client';
+export { BillmanagerApiClient, type BillmanagerClientOptions, type CallOptions, type CallParams } from './api-client';
 export {
   billmanagerSettingsSchema,
   BillmanagerSettingsError,

@@ -31,7 +31,7 @@ export class BillmanagerModule implements LicensingServerModule {
 
   /** Lists the licenses (`func=soft`): one real authenticated call. */
   async checkConnection(): Promise<void> {
-    await this.client.call('soft');
+    await this.readList();
   }
 
   /**
@@ -71,9 +71,12 @@ export class BillmanagerModule implements LicensingServerModule {
     return toUpstreamLicense(reply.fields, 'soft.edit', upstreamId);
   }
 
-  /** `func=soft`: every license, deleted ones included, without activation keys. */
+  /**
+   * `func=soft`: every license, deleted ones included, without activation keys, in one reply capped by
+   * `listMaxResponseBytes` (BILLmanager documents no paging for its lists).
+   */
   async list(): Promise<UpstreamLicense[]> {
-    const reply = await this.client.call('soft');
+    const reply = await this.readList();
     return reply.elems.map((fields) => ({ ...toUpstreamLicense(fields, 'soft'), activationKey: null }));
   }
 
@@ -139,6 +142,10 @@ export class BillmanagerModule implements LicensingServerModule {
     await this.perform('soft.delete', { elid: upstreamId, sok: 'ok' });
   }
 
+  private readList(): Promise<BillmanagerReply> {
+    return this.client.call('soft', {}, { maxResponseBytes: this.settings.listMaxResponseBytes });
+  }
+
   /** A change that must answer `<ok/>`: any other success-shaped reply may mean it was not done. */
   private async perform(func: string, params: CallParams): Promise<BillmanagerReply> {
     const reply = await this.client.call(func, params);
@@ -155,16 +162,19 @@ export class BillmanagerModule implements LicensingServerModule {
     }
   }
 
-  /** Months as the number; `lifetime` as the configured upstream code. */
-  private periodCode(period: Period): string {
-    if (!isPeriod(period)) {
+  /**
+   * Months as the number; `lifetime` and `trial` as the configured upstream codes. `trial` is accepted here already
+   * so that a trial order (SPEC.md "Trials") needs no change in this module once the contract's period admits it.
+   */
+  private periodCode(period: Period | 'trial'): string {
+    if (period !== 'trial' && !isPeriod(period)) {
       throw new ModuleConfigurationError(`Period ${String(period)} is neither a whole number of months nor lifetime`);
     }
-    if (period !== 'lifetime') return String(period);
-    const code = this.settings.periodCodes.lifetime;
+    if (period !== 'lifetime' && period !== 'trial') return String(period);
+    const code = this.settings.periodCodes[period];
     if (code === undefined) {
       throw new ModuleConfigurationError(
-        'The billmanager setting periodCodes.lifetime is not configured: the upstream code for lifetime is unknown',
+        `The billmanager setting periodCodes.${period} is not configured: the upstream code for ${period} is unknown`,
       );
     }
     return String(code);

@@ -1,10 +1,11 @@
-import type { Knex } from 'knex';
 import type { LicensingModuleDefinition, LicensingServerConnection } from '../domain/licensing-module';
 import type { WorkerTiming } from '../domain/worker-timing';
 import type { ManagedBy } from '../db/catalog-provenance';
 import type { EnumerationStore } from '../db/enumeration-store';
+import type { LicenseStore } from '../db/license-store';
 import { passwordLocation, type LicensingServerStore } from '../db/licensing-server-store';
 import type { PeriodComparisonStore } from '../db/period-comparison-store';
+import type { ServiceStore } from '../db/service-store';
 import type { TariffPlanStore } from '../db/tariff-plan-store';
 import { isForeignKeyViolation } from '../db/columns';
 import { ConflictError, InvalidInputError, NotFoundError, RuleViolationError } from '../errors';
@@ -19,7 +20,9 @@ import type { EnumerationBody, LicensingServerBody, TariffPlanBody } from './sch
 import { enumerationView, licensingServerView, tariffPlanView } from './views';
 
 export interface CatalogDependencies {
-  db: Knex;
+  /** What still refers to a licensing server or a tariff plan about to be deleted. */
+  licenses: Pick<LicenseStore, 'countHeldAt'>;
+  services: Pick<ServiceStore, 'listOpenOnPlan'>;
   licensingServers: LicensingServerStore;
   enumerations: EnumerationStore;
   tariffPlans: TariffPlanStore;
@@ -97,15 +100,10 @@ export class CatalogService {
     assertWriterMayChange('api', await this.requireLicensingServer(key), `licensing server "${key}"`);
     const plans = await this.deps.tariffPlans.list({ licensingServer: key });
     const rules = await this.deps.periodComparisons.list({ licensingServer: key });
-    const licenses = await this.deps
-      .db('licenses')
-      .where({ licensing_server: key })
-      .whereNot({ state: 'released' })
-      .count<{ n: number }[]>({ n: '*' });
     const inUse = {
       tariffPlans: plans.map((p) => p.key),
       periodComparisons: rules.map((r) => r.id),
-      licenses: Number(licenses[0]?.n ?? 0),
+      licenses: await this.deps.licenses.countHeldAt(key),
     };
     if (inUse.tariffPlans.length || inUse.periodComparisons.length || inUse.licenses) {
       throw new ConflictError(`licensing server "${key}" is still in use`, inUse, 'in_use');
@@ -199,16 +197,11 @@ export class CatalogService {
   async deleteTariffPlan(key: string): Promise<void> {
     assertWriterMayChange('api', await this.requireTariffPlan(key), `tariff plan "${key}"`);
     const rules = await this.deps.periodComparisons.list({ tariffPlan: key });
-    const services = await this.deps
-      .db('services')
-      .where({ tariff_plan: key })
-      .whereNot({ status: 'closed' })
-      .select('id')
-      .limit(20);
+    const services = await this.deps.services.listOpenOnPlan(key, 20);
     if (rules.length || services.length) {
       throw new ConflictError(
         `tariff plan "${key}" is still in use`,
-        { periodComparisons: rules.map((r) => r.id), services: services.map((s) => s.id) },
+        { periodComparisons: rules.map((r) => r.id), services },
         'in_use',
       );
     }

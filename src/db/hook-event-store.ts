@@ -12,7 +12,7 @@ export interface HookEventRecord {
 export interface HookEventStore {
   get(eventId: string, trx?: Knex): Promise<HookEventRecord | null>;
   /** Throws a unique violation when the `eventId` is already known. */
-  insert(trx: Knex.Transaction, record: HookEventRecord): Promise<void>;
+  insert(record: HookEventRecord, trx: Knex.Transaction): Promise<void>;
   /**
    * Deletes up to `limit` hook events whose operation succeeded before `finishedBefore` and is not the last operation
    * of its service; returns how many. The operation rows stay (see `pruneExpiredRecords` for why this is safe).
@@ -62,7 +62,7 @@ export class KnexHookEventStore implements HookEventStore {
     return db('hook_events').whereIn('event_id', prunable).delete();
   }
 
-  async insert(trx: Knex.Transaction, record: HookEventRecord): Promise<void> {
+  async insert(record: HookEventRecord, trx: Knex.Transaction): Promise<void> {
     await trx('hook_events').insert({
       event_id: record.eventId,
       event: record.event,

@@ -41,11 +41,13 @@ export { LeaseLostError };
 
 export interface OperationStore {
   create(
-    trx: Knex.Transaction,
     op: { id: string; event: OperationEvent; serviceId: string; sequence: number; payload: ServiceFacts },
     now: Date,
+    trx: Knex.Transaction,
   ): Promise<OperationRecord>;
   get(id: string, trx?: Knex): Promise<OperationRecord | null>;
+  /** Whether the service has an operation not yet succeeded (queued, running, waiting or failed). */
+  hasUnsettled(serviceId: string, trx?: Knex): Promise<boolean>;
   list(filter: { status?: OperationStatus; serviceId?: string }, limit: number): Promise<OperationRecord[]>;
   /**
    * Compare-and-set to `running` with a lease: succeeds only for a queued or waiting operation whose time has come,
@@ -63,17 +65,17 @@ export interface OperationStore {
    * Throws `LeaseLostError` unless `owner` still holds the running operation by the database's clock (call inside
    * the write's transaction; `now` stamps `updated_at`).
    */
-  assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void>;
+  assertLease(id: string, owner: string, now: Date, trx: Knex): Promise<void>;
   /** The same check as a plain read, for a moment that writes nothing (right before an upstream call). */
   checkLease(id: string, owner: string): Promise<void>;
   /** Records how the attempt ended, if the lease is still held. */
   finishAttempt(
-    trx: Knex.Transaction,
     id: string,
     owner: string,
     outcome: AttemptOutcome,
     now: Date,
     callbackDue: boolean,
+    trx: Knex.Transaction,
   ): Promise<void>;
   /** The head operation of each service that is ready to run: what the relay puts on the queue. */
   listRunnable(now: Date, limit: number): Promise<Array<{ id: string; attempts: number; updatedAt: string }>>;
@@ -108,9 +110,9 @@ export class KnexOperationStore implements OperationStore {
   constructor(private readonly db: Knex) {}
 
   async create(
-    trx: Knex.Transaction,
     op: { id: string; event: OperationEvent; serviceId: string; sequence: number; payload: ServiceFacts },
     now: Date,
+    trx: Knex.Transaction,
   ) {
     const at = now.toISOString();
     const row = {
@@ -131,6 +133,14 @@ export class KnexOperationStore implements OperationStore {
   async get(id: string, trx: Knex = this.db): Promise<OperationRecord | null> {
     const row = await trx<Row>(TABLE).where({ id }).first();
     return row ? toRecord(row) : null;
+  }
+
+  async hasUnsettled(serviceId: string, trx: Knex = this.db): Promise<boolean> {
+    const pending = await trx<Row>(TABLE)
+      .where({ service_id: serviceId })
+      .whereNot({ status: 'succeeded' })
+      .first('id');
+    return pending !== undefined;
   }
 
   async list(filter: { status?: OperationStatus; serviceId?: string }, limit: number): Promise<OperationRecord[]> {
@@ -184,20 +194,20 @@ export class KnexOperationStore implements OperationStore {
     if (!held) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
-  async assertLease(trx: Knex, id: string, owner: string, now: Date): Promise<void> {
+  async assertLease(id: string, owner: string, now: Date, trx: Knex): Promise<void> {
     const changed = await heldLease(trx, id, owner).update({ updated_at: now.toISOString() });
     if (changed !== 1) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
   async finishAttempt(
-    trx: Knex.Transaction,
     id: string,
     owner: string,
     outcome: AttemptOutcome,
     now: Date,
     callbackDue: boolean,
+    trx: Knex.Transaction,
   ) {
-    await this.assertLease(trx, id, owner, now);
+    await this.assertLease(id, owner, now, trx);
     const at = now.toISOString();
     const final = outcome.status === 'succeeded' || outcome.status === 'failed';
     await trx(TABLE)

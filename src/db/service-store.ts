@@ -23,11 +23,13 @@ export type ServicePatch = Partial<
 
 export interface ServiceStore {
   /** Creates the row (status `pending`) if the platform never named this service before, and gives out the next sequence number. */
-  nextSequence(trx: Knex.Transaction, serviceId: string, now: Date): Promise<number>;
+  nextSequence(serviceId: string, now: Date, trx: Knex.Transaction): Promise<number>;
   get(serviceId: string, trx?: Knex): Promise<ServiceRecord | null>;
   update(serviceId: string, patch: ServicePatch, now: Date, trx?: Knex): Promise<void>;
   /** Active services whose license (bound) is paid until before `before` while the service is paid further. */
   listDueForRenewal(before: Date, limit: number): Promise<string[]>;
+  /** Up to `limit` ids of services on the tariff plan that are not closed (the plan may not be deleted). */
+  listOpenOnPlan(tariffPlan: string, limit: number): Promise<string[]>;
 }
 
 interface Row {
@@ -47,7 +49,7 @@ interface Row {
 export class KnexServiceStore implements ServiceStore {
   constructor(private readonly db: Knex) {}
 
-  async nextSequence(trx: Knex.Transaction, serviceId: string, now: Date): Promise<number> {
+  async nextSequence(serviceId: string, now: Date, trx: Knex.Transaction): Promise<number> {
     const at = now.toISOString();
     await trx('services')
       .insert({ id: serviceId, status: 'pending', last_sequence: 0, created_at: at, updated_at: at })
@@ -96,6 +98,16 @@ export class KnexServiceStore implements ServiceStore {
       .limit(limit)
       .select('s.id');
     return rows.map((r: { id: string }) => r.id);
+  }
+
+  async listOpenOnPlan(tariffPlan: string, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db('services')
+      .where({ tariff_plan: tariffPlan })
+      .whereNot({ status: 'closed' })
+      .orderBy('id')
+      .limit(limit)
+      .select('id');
+    return rows.map((r) => r.id);
   }
 }
 

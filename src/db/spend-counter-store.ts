@@ -9,7 +9,7 @@ export interface SpendCounterStore {
    * conditional UPDATE (`… WHERE paid_calls < cap`), which PostgreSQL re-checks after a concurrent writer commits
    * and SQLite runs under its single write lock.
    */
-  countPaidCall(trx: Knex, licensingServer: string, now: Date, cap: number): Promise<boolean>;
+  countPaidCall(licensingServer: string, now: Date, cap: number, trx: Knex): Promise<boolean>;
   /** The paid calls counted for `licensingServer` on the UTC day of `day`. */
   paidCalls(licensingServer: string, day: Date): Promise<number>;
 }
@@ -22,7 +22,7 @@ const utcDay = (at: Date) => at.toISOString().slice(0, 10);
 export class KnexSpendCounterStore implements SpendCounterStore {
   constructor(private readonly db: Knex) {}
 
-  async countPaidCall(trx: Knex, licensingServer: string, now: Date, cap: number): Promise<boolean> {
+  async countPaidCall(licensingServer: string, now: Date, cap: number, trx: Knex): Promise<boolean> {
     const key = { licensing_server: licensingServer, day: utcDay(now) };
     const at = now.toISOString();
     await trx(TABLE)

@@ -15,19 +15,20 @@ import { KnexUpstreamActionStore } from './upstream-action-store';
 
 /** One store per aggregate, all on the same database. */
 export function createStores(db: Knex, secretBox: SecretBox) {
+  const audit = new KnexAuditStore(db);
   return {
     licensingServers: new KnexLicensingServerStore(db),
     enumerations: new KnexEnumerationStore(db),
     tariffPlans: new KnexTariffPlanStore(db),
     periodComparisons: new KnexPeriodComparisonStore(db),
     services: new KnexServiceStore(db),
-    licenses: new KnexLicenseStore(db, secretBox),
+    licenses: new KnexLicenseStore(db, secretBox, audit),
     operations: new KnexOperationStore(db),
     callbacks: new KnexCallbackStore(db),
     hookEvents: new KnexHookEventStore(db),
     upstreamActions: new KnexUpstreamActionStore(db),
     spendCounters: new KnexSpendCounterStore(db),
-    audit: new KnexAuditStore(db),
+    audit,
   };
 }
 

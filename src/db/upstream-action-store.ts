@@ -26,18 +26,18 @@ export interface UpstreamActionStore {
   /** The operation's actions whose reference starts with `prefix`, oldest first. */
   listByPrefix(operationId: string, prefix: string): Promise<UpstreamActionRecord[]>;
   insertIntended(
-    trx: Knex,
     action: Omit<UpstreamActionRecord, 'state' | 'response' | 'createdAt' | 'updatedAt'>,
     now: Date,
+    trx: Knex,
   ): Promise<void>;
   /** Marks an existing action intended again (a retry after a refusal). */
-  reintend(trx: Knex, reference: string, now: Date): Promise<void>;
+  reintend(reference: string, now: Date, trx: Knex): Promise<void>;
   settle(
-    trx: Knex,
     reference: string,
     state: 'done' | 'failed',
     response: Record<string, unknown> | null,
     now: Date,
+    trx: Knex,
   ): Promise<void>;
   listByOperation(operationId: string): Promise<UpstreamActionRecord[]>;
   /** Every order action, for invariant checks and reports. */
@@ -77,9 +77,9 @@ export class KnexUpstreamActionStore implements UpstreamActionStore {
   }
 
   async insertIntended(
-    trx: Knex,
     action: Omit<UpstreamActionRecord, 'state' | 'response' | 'createdAt' | 'updatedAt'>,
     now: Date,
+    trx: Knex,
   ) {
     const at = now.toISOString();
     await trx(TABLE).insert({
@@ -95,16 +95,16 @@ export class KnexUpstreamActionStore implements UpstreamActionStore {
     });
   }
 
-  async reintend(trx: Knex, reference: string, now: Date): Promise<void> {
+  async reintend(reference: string, now: Date, trx: Knex): Promise<void> {
     await trx(TABLE).where({ reference }).update({ state: 'intended', response: null, updated_at: now.toISOString() });
   }
 
   async settle(
-    trx: Knex,
     reference: string,
     state: 'done' | 'failed',
     response: Record<string, unknown> | null,
     now: Date,
+    trx: Knex,
   ) {
     await trx(TABLE)
       .where({ reference })

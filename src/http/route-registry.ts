@@ -29,6 +29,10 @@ export interface AdminWrite {
   action: `admin.${string}`;
   subjectType: AuditEntry['subjectType'];
   subjectId: string;
+  /** The license, service and operation the write touched, beside its subject (a manual action: its license and operation). */
+  licenseId?: string | null;
+  serviceId?: string | null;
+  operationId?: string | null;
   /** Safe details only: never a password, a token or an activation key. */
   details?: Record<string, unknown>;
 }

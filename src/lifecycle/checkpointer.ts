@@ -61,11 +61,10 @@ export class Checkpointer {
       if (found) return this.settleDone(step, found);
     }
     await this.write(async (trx) => {
-      if (existing) await upstreamActions.reintend(trx, step.reference, this.deps.now());
+      if (existing) await upstreamActions.reintend(step.reference, this.deps.now(), trx);
       else {
-        if (step.paidAt !== undefined) await this.countPaidCall(trx, step.paidAt);
+        if (step.paidAt !== undefined) await this.countPaidCall(step.paidAt, trx);
         await upstreamActions.insertIntended(
-          trx,
           {
             id: crypto.randomUUID(),
             operationId: this.operationId,
@@ -75,6 +74,7 @@ export class Checkpointer {
             request: step.request,
           },
           this.deps.now(),
+          trx,
         );
       }
     });
@@ -90,7 +90,7 @@ export class Checkpointer {
       // A refusal is certain: nothing happened. Anything else (time-out, dropped reply) stays `intended`.
       if (error instanceof UpstreamError && !error.retryable) {
         await this.write((trx) =>
-          upstreamActions.settle(trx, step.reference, 'failed', { code: error.code }, this.deps.now()),
+          upstreamActions.settle(step.reference, 'failed', { code: error.code }, this.deps.now(), trx),
         );
       }
       throw error;
@@ -120,16 +120,16 @@ export class Checkpointer {
   /** Runs local writes in one transaction that first checks the lease. */
   async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
     return this.deps.db.transaction(async (trx) => {
-      await this.deps.operations.assertLease(trx, this.operationId, this.owner, this.deps.now());
+      await this.deps.operations.assertLease(this.operationId, this.owner, this.deps.now(), trx);
       return work(trx);
     });
   }
 
   /** One more paid call today at `licensingServer`, or `SpendLimitError` (rolling the transaction back) past the cap. */
-  private async countPaidCall(trx: Knex.Transaction, licensingServer: string): Promise<void> {
+  private async countPaidCall(licensingServer: string, trx: Knex.Transaction): Promise<void> {
     const now = this.deps.now();
     const cap = this.deps.settings.maxPaidCallsPerDay;
-    if (await this.deps.spendCounters.countPaidCall(trx, licensingServer, now, cap)) return;
+    if (await this.deps.spendCounters.countPaidCall(licensingServer, now, cap, trx)) return;
     throw new SpendLimitError(
       `licensing server ${licensingServer} has made its ${cap} paid calls of today (lifecycle.maxPaidCallsPerDay); ` +
         'nothing was charged: waiting for the next UTC day, or for a person to raise the cap and retry',
@@ -140,7 +140,7 @@ export class Checkpointer {
 
   private async settleDone<R extends ActionResponse>(step: CheckpointedCall<R>, response: R): Promise<R> {
     await this.write(async (trx) => {
-      await this.deps.upstreamActions.settle(trx, step.reference, 'done', response, this.deps.now());
+      await this.deps.upstreamActions.settle(step.reference, 'done', response, this.deps.now(), trx);
       await step.onDone?.(trx, response);
     });
     return response;

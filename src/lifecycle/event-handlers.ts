@@ -1,7 +1,7 @@
 import type { OperationResult, ServiceFacts, ServiceStatus } from '../domain/lifecycle';
 import { licenseNameFor } from '../domain/lifecycle';
 import { UpstreamError, UpstreamNotFoundError } from '../domain/upstream-errors';
-import type { LicenseRecord } from '../db/license-store';
+import type { LicenseRecord, OperationMoveContext } from '../db/license-store';
 import type { OperationRecord } from '../db/operation-store';
 import type { ServicePatch, ServiceRecord } from '../db/service-store';
 import { RuleViolationError } from '../errors';
@@ -169,15 +169,7 @@ export class EventHandlers {
       license = await steps.refresh(held);
     } catch (error) {
       if (!(error instanceof UpstreamNotFoundError)) throw error;
-      await this.checkpoints.write((trx) =>
-        this.deps.licenses.update(
-          held.id,
-          { state: 'released', status: 'deleted', serviceId: null, operationId: null },
-          this.deps.now(),
-          trx,
-        ),
-      );
-      await this.auditLicense(held, 'license.gone');
+      await this.checkpoints.write((trx) => this.deps.licenses.deleted(held.id, 'gone_upstream', this.by(), trx));
       return;
     }
     const now = this.deps.now();
@@ -187,7 +179,6 @@ export class EventHandlers {
     );
     if (!license.paidUntil || license.paidUntil.getTime() <= keepAfter) {
       await steps.remove(license, 'release-remove');
-      await this.auditLicense(license, 'license.deleted');
       return;
     }
     let current = license;
@@ -202,38 +193,14 @@ export class EventHandlers {
         );
       }
     }
-    await this.checkpoints.write(async (trx) => {
-      await this.deps.licenses.update(
-        current.id,
-        { state: 'pooled', serviceId: null, operationId: null, pooledAt: now },
-        now,
-        trx,
-      );
-      await this.deps.audit.record(
-        {
-          actor: 'worker',
-          action: 'license.pooled',
-          subjectType: 'license',
-          subjectId: license.id,
-          details: { operationId: this.op.id, serviceId: this.op.serviceId },
-        },
-        now,
-        trx,
-      );
-    });
+    await this.checkpoints.write((trx) =>
+      this.deps.licenses.pooled(current.id, { reason: 'released' }, this.by(), trx),
+    );
   }
 
-  private async auditLicense(license: LicenseRecord, action: string): Promise<void> {
-    await this.deps.audit.record(
-      {
-        actor: 'worker',
-        action,
-        subjectType: 'license',
-        subjectId: license.id,
-        details: { operationId: this.op.id, serviceId: this.op.serviceId },
-      },
-      this.deps.now(),
-    );
+  /** Who moves licenses in this operation: the worker, now. */
+  private by(): OperationMoveContext {
+    return { actor: 'worker', at: this.deps.now(), operationId: this.op.id };
   }
 
   private async steps(license: LicenseRecord): Promise<LicenseSteps> {

@@ -38,19 +38,16 @@ export class HookIntake {
     try {
       const operation = await this.deps.db.transaction(async (trx) => {
         const now = this.deps.now();
-        const sequence = await this.deps.services.nextSequence(trx, body.service.id, now);
+        const sequence = await this.deps.services.nextSequence(body.service.id, now, trx);
         const created = await this.deps.operations.create(
-          trx,
           { id: crypto.randomUUID(), event, serviceId: body.service.id, sequence, payload: body.service },
           now,
+          trx,
         );
-        await this.deps.hookEvents.insert(trx, {
-          eventId: body.eventId,
-          event,
-          bodySha256,
-          operationId: created.id,
-          receivedAt: now.toISOString(),
-        });
+        await this.deps.hookEvents.insert(
+          { eventId: body.eventId, event, bodySha256, operationId: created.id, receivedAt: now.toISOString() },
+          trx,
+        );
         return created;
       });
       return { operation, replay: false };

@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import type { LicensingServerModule } from '../domain/licensing-module';
-import { addMonths, licenseNameFor, startOfMonthUtc } from '../domain/lifecycle';
+import { licenseNameFor } from '../domain/lifecycle';
+import { poolEligibility } from '../domain/pool-eligibility';
 import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
-import type { LicenseRecord } from '../db/license-store';
+import type { LicenseRecord, OperationMoveContext } from '../db/license-store';
 import type { UpstreamActionRecord } from '../db/upstream-action-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -84,24 +85,22 @@ export class LicenseAcquirer {
   ): Promise<LicenseRecord | null> {
     const skip: string[] = [];
     for (;;) {
-      const now = this.deps.now();
+      const by = this.by();
       const candidate =
         (await this.deps.licenses.findReservedBy(this.operationId)) ??
         (await this.preparedEarlier(service, need, earlier, skip)) ??
         // Claimed under the lease: a worker that lost the operation cannot take a license for it.
         (await this.checkpoints.write((trx) =>
-          this.deps.licenses.claimPooled(
+          this.deps.licenses.claimFromPool(
             {
+              ...poolEligibility(by.at, this.deps.settings.poolMarginHours),
               licensingServer: need.licensingServer,
               priceList: need.priceList,
-              paidAfter: new Date(now.getTime() + this.deps.settings.poolMarginHours * 3600_000),
               ip: service.ip,
-              ipChangeCutoff: startOfMonthUtc(now),
-              keyCutoff: addMonths(now, -1),
               operationId: this.operationId,
               serviceId: service.id,
             },
-            now,
+            by,
             skip,
             trx,
           ),
@@ -146,9 +145,7 @@ export class LicenseAcquirer {
 
   /** Takes a pooled license back for this operation, under its lease; null if another claim was quicker. */
   private reclaim(license: LicenseRecord, service: ServiceTarget): Promise<LicenseRecord | null> {
-    return this.checkpoints.write((trx) =>
-      this.deps.licenses.reclaimPooled(license.id, this.operationId, service.id, this.deps.now(), trx),
-    );
+    return this.checkpoints.write((trx) => this.deps.licenses.claimAgain(license.id, service.id, this.by(), trx));
   }
 
   private async reuse(
@@ -173,33 +170,12 @@ export class LicenseAcquirer {
 
   /** A reuse step was refused: the license goes back to the pool, remembering a refused cooldown. */
   private async giveBack(license: LicenseRecord, error: UpstreamError): Promise<void> {
-    const now = this.deps.now();
     const refusedObject = error instanceof UpstreamRejectedError ? error.upstreamObject : null;
-    const gone = error instanceof UpstreamNotFoundError;
+    const refused = refusedObject === 'ip' || refusedObject === 'lickey' ? refusedObject : null;
     await this.checkpoints.write(async (trx) => {
-      await this.deps.licenses.update(
-        license.id,
-        {
-          state: gone ? 'released' : 'pooled',
-          serviceId: null,
-          operationId: null,
-          ...(refusedObject === 'ip' ? { ipChangedAt: now } : {}),
-          ...(refusedObject === 'lickey' ? { keyRegeneratedAt: now } : {}),
-        },
-        now,
-        trx,
-      );
-      await this.deps.audit.record(
-        {
-          actor: 'worker',
-          action: gone ? 'pool.gone' : 'pool.returned',
-          subjectType: 'license',
-          subjectId: license.id,
-          details: { operationId: this.operationId, code: error.code },
-        },
-        now,
-        trx,
-      );
+      if (error instanceof UpstreamNotFoundError)
+        await this.deps.licenses.deleted(license.id, 'gone_upstream', this.by(), trx);
+      else await this.deps.licenses.pooled(license.id, { reason: 'given_back', refused }, this.by(), trx);
     });
     this.deps.logger.warn(
       { operationId: this.operationId, licenseId: license.id, code: error.code },
@@ -228,48 +204,30 @@ export class LicenseAcquirer {
         return found ? { upstreamId: found.upstreamId } : null;
       },
       onDone: async (trx, done) => {
-        const id = crypto.randomUUID();
-        await this.deps.licenses.insert(
+        await this.deps.licenses.ordered(
           {
-            id,
+            id: crypto.randomUUID(),
             licensingServer: need.licensingServer,
             upstreamId: done.upstreamId,
             priceList: need.priceList,
+            period: need.period,
             ip: service.ip,
             name: params.name,
-            status: 'processing',
-            paidUntil: null,
-            activationKey: null,
-            state: 'reserved',
             serviceId: service.id,
-            operationId: this.operationId,
             orderReference: reference,
-            ipChangedAt: null,
-            keyRegeneratedAt: null,
           },
-          this.deps.now(),
-          trx,
-        );
-        await this.deps.audit.record(
-          {
-            actor: 'worker',
-            action: 'license.ordered',
-            subjectType: 'license',
-            subjectId: id,
-            details: {
-              operationId: this.operationId,
-              priceList: need.priceList,
-              period: need.period,
-              upstreamId: done.upstreamId,
-            },
-          },
-          this.deps.now(),
+          this.by(),
           trx,
         );
       },
     });
     const license = await this.deps.licenses.findByUpstream(need.licensingServer, response.upstreamId);
     return this.finishOrder(license!, service, need);
+  }
+
+  /** Who moves licenses in this operation: the worker, now. */
+  private by(): OperationMoveContext {
+    return { actor: 'worker', at: this.deps.now(), operationId: this.operationId };
   }
 
   /**

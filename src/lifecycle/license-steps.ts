@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
+import type { Knex } from 'knex';
 import type { LicensingServerModule, UpstreamLicense } from '../domain/licensing-module';
 import { processingWaitMs, renewalsNeeded } from '../domain/money-guards';
 import { formatPeriod, type Period } from '../domain/period';
 import { UpstreamNotFoundError } from '../domain/upstream-errors';
-import type { LicensePatch, LicenseRecord } from '../db/license-store';
+import type { LicenseRecord, OperationMoveContext, UpstreamFacts } from '../db/license-store';
+import { addMonths } from '../domain/lifecycle';
 import { LeaseLostError, ReadBackError, RenewalLimitError, ServiceError, UpstreamProcessingError } from '../errors';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -25,9 +27,11 @@ export class LicenseSteps {
   /** Reads the license upstream and records what it says (status, expiry, IP, name, key). */
   async refresh(license: LicenseRecord): Promise<LicenseRecord> {
     const upstream = await this.module.get({ upstreamId: license.upstreamId });
-    const patch = patchFromUpstream(upstream);
-    await this.checkpoints.write((trx) => this.deps.licenses.update(license.id, patch, this.deps.now(), trx));
-    return { ...license, ...patch };
+    const facts = factsFromUpstream(upstream);
+    await this.checkpoints.write((trx) =>
+      this.deps.licenses.recordUpstreamFacts(license.id, facts, this.deps.now(), trx),
+    );
+    return { ...license, ...facts };
   }
 
   async changeIp(license: LicenseRecord, ip: string, step: string): Promise<LicenseRecord> {
@@ -42,7 +46,7 @@ export class LicenseSteps {
         return { ip };
       },
       (upstream) => upstream.ip === ip,
-      { ip, ipChangedAt: this.deps.now() },
+      (trx) => this.deps.licenses.ipChanged(license.id, ip, this.by(), trx),
     );
     return { ...license, ip, ipChangedAt: this.deps.now() };
   }
@@ -59,7 +63,7 @@ export class LicenseSteps {
         return { name };
       },
       (upstream) => upstream.name === name,
-      { name },
+      (trx) => this.deps.licenses.recordUpstreamFacts(license.id, { name }, this.deps.now(), trx),
     );
     return { ...license, name };
   }
@@ -89,13 +93,9 @@ export class LicenseSteps {
         activationKey = upstream.activationKey;
         return sha256(upstream.activationKey) !== previousKeySha256 ? { regenerated: true } : null;
       },
-      onDone: (trx) =>
-        this.deps.licenses.update(
-          license.id,
-          { activationKey, keyRegeneratedAt: this.deps.now() },
-          this.deps.now(),
-          trx,
-        ),
+      onDone: async (trx) => {
+        await this.deps.licenses.keyRegenerated(license.id, activationKey, this.by(), trx);
+      },
     });
     return { ...license, activationKey, keyRegeneratedAt: this.deps.now() };
   }
@@ -112,7 +112,7 @@ export class LicenseSteps {
         return { status: 'suspended' };
       },
       (upstream) => upstream.status === 'suspended',
-      { status: 'suspended' },
+      (trx) => this.deps.licenses.suspended(license.id, this.by(), trx),
     );
     return { ...license, status: 'suspended' };
   }
@@ -129,7 +129,7 @@ export class LicenseSteps {
         return { status: 'active' };
       },
       (upstream) => upstream.status === 'active',
-      { status: 'active' },
+      (trx) => this.deps.licenses.resumed(license.id, this.by(), trx),
     );
     return { ...license, status: 'active' };
   }
@@ -172,6 +172,11 @@ export class LicenseSteps {
         reconcile: async () => {
           const paidUntil = await this.readPaidUntil(license);
           return paidUntil && paidUntil > paidUntilBefore ? { renewed: true, paidUntil } : null;
+        },
+        onDone: async (trx, done) => {
+          const before = new Date(paidUntilBefore);
+          const renewal = { period, paidUntilBefore: before, paidUntil: this.renewedUntil(before, period, done) };
+          await this.deps.licenses.renewed(license.id, renewal, this.by(), trx);
         },
       });
       current = await this.readBack(current, 'renewal');
@@ -240,13 +245,9 @@ export class LicenseSteps {
         return { removed: true };
       },
       reconcile: async () => ((await this.isGone(license)) ? { removed: true } : null),
-      onDone: (trx) =>
-        this.deps.licenses.update(
-          license.id,
-          { state: 'released', status: 'deleted', serviceId: null, operationId: null },
-          this.deps.now(),
-          trx,
-        ),
+      onDone: async (trx) => {
+        await this.deps.licenses.deleted(license.id, 'removed', this.by(), trx);
+      },
     });
   }
 
@@ -271,7 +272,7 @@ export class LicenseSteps {
     request: Record<string, unknown>,
     call: () => Promise<Record<string, unknown>>,
     shows: (upstream: UpstreamLicense) => boolean,
-    patch: LicensePatch,
+    record: (trx: Knex.Transaction) => Promise<unknown>,
   ): Promise<void> {
     await this.checkpoints.perform({
       kind,
@@ -281,17 +282,35 @@ export class LicenseSteps {
       call,
       reconcile: async () =>
         shows(await this.module.get({ upstreamId: license.upstreamId })) ? { reconciled: true } : null,
-      onDone: (trx) => this.deps.licenses.update(license.id, patch, this.deps.now(), trx),
+      onDone: async (trx) => {
+        await record(trx);
+      },
     });
   }
 
   private reference(step: string, license: LicenseRecord): string {
     return `${this.operationId}.${step}.${license.id}`;
   }
+
+  /** Who moves the license in this operation's steps: the worker, now. */
+  private by(): OperationMoveContext {
+    return { actor: 'worker', at: this.deps.now(), operationId: this.operationId };
+  }
+
+  /**
+   * The paid-until a renewal leads to: as read upstream when its outcome had to be looked up, else as the renewal
+   * promises (from the later of the expiry and now); null for a lifetime renewal.
+   */
+  private renewedUntil(paidUntilBefore: Date, period: Period, done: Record<string, unknown>): Date | null {
+    if (typeof done.paidUntil === 'string') return new Date(done.paidUntil);
+    if (period === 'lifetime') return null;
+    const now = this.deps.now();
+    return addMonths(paidUntilBefore > now ? paidUntilBefore : now, period);
+  }
 }
 
 /** The local fields an upstream read refreshes. */
-export function patchFromUpstream(upstream: UpstreamLicense): LicensePatch {
+export function factsFromUpstream(upstream: UpstreamLicense): UpstreamFacts {
   return {
     status: upstream.status,
     paidUntil: upstream.paidUntil,

@@ -71,19 +71,19 @@ export class OperationRunner {
       await db.transaction(async (trx) => {
         const now = this.deps.now();
         await operations.finishAttempt(
-          trx,
           op.id,
           owner,
           { status: 'succeeded', result: outcome.result },
           now,
           this.options.callbackDue,
+          trx,
         );
         await services.update(op.serviceId, outcome.servicePatch, now, trx);
         if (outcome.bindLicenseId) {
-          await licenses.update(
+          await licenses.bind(
             outcome.bindLicenseId,
-            { state: 'bound', serviceId: op.serviceId, operationId: null },
-            now,
+            op.serviceId,
+            { actor: 'worker', at: now, operationId: op.id },
             trx,
           );
         }
@@ -93,6 +93,8 @@ export class OperationRunner {
             action: `operation.${op.event}.succeeded`,
             subjectType: 'operation',
             subjectId: op.id,
+            serviceId: op.serviceId,
+            licenseId: outcome.result.licenseId,
             details: { ...outcome.result },
           },
           now,
@@ -106,15 +108,16 @@ export class OperationRunner {
       const outcome = await this.outcomeOfFailure(op, error);
       await db.transaction(async (trx) => {
         const now = this.deps.now();
-        await operations.finishAttempt(trx, op.id, owner, outcome, now, this.options.callbackDue);
+        await operations.finishAttempt(op.id, owner, outcome, now, this.options.callbackDue, trx);
         if (outcome.status === 'failed') {
-          const returned = await licenses.returnReservedToPool(op.id, now, trx);
+          const returned = await licenses.returnReservedToPool({ actor: 'worker', at: now, operationId: op.id }, trx);
           await audit.record(
             {
               actor: 'worker',
               action: `operation.${op.event}.failed`,
               subjectType: 'operation',
               subjectId: op.id,
+              serviceId: op.serviceId,
               details: { ...outcome.error, returnedToPool: returned },
             },
             now,

@@ -49,6 +49,9 @@ export function licenseListItemView(license: LicenseRecord, visibility: KeyVisib
     serviceId: license.serviceId,
     pooled: license.state === 'pooled',
     state: license.state,
+    period: license.period,
+    source: license.source,
+    createdAt: license.createdAt,
   };
 }
 

@@ -19,10 +19,7 @@ export async function runMaintenanceSweep(deps: LifecycleDeps): Promise<{ renewa
   for (const serviceId of await deps.services.listDueForRenewal(before, RENEWALS_PER_SWEEP)) {
     if (await queueRenewal(deps, serviceId)) renewals++;
   }
-  const expired = await deps.licenses.expirePooled(now);
-  for (const id of expired) {
-    await deps.audit.record({ actor: 'scheduler', action: 'pool.expired', subjectType: 'license', subjectId: id }, now);
-  }
+  const expired = await deps.licenses.expirePooled({ actor: 'scheduler', at: now });
   if (renewals || expired.length) deps.logger.info({ renewals, expired: expired.length }, 'maintenance sweep');
   return { renewals, expired: expired.length };
 }
@@ -63,17 +60,13 @@ export async function pruneExpiredRecords(
 /** A `renew` operation, unless the service already has one not settled (the sweep may run often). */
 async function queueRenewal(deps: LifecycleDeps, serviceId: string): Promise<boolean> {
   return deps.db.transaction(async (trx) => {
-    const pending = await trx('operations')
-      .where({ service_id: serviceId })
-      .whereNot({ status: 'succeeded' })
-      .first('id');
-    if (pending) return false;
+    if (await deps.operations.hasUnsettled(serviceId, trx)) return false;
     const now = deps.now();
-    const sequence = await deps.services.nextSequence(trx, serviceId, now);
+    const sequence = await deps.services.nextSequence(serviceId, now, trx);
     await deps.operations.create(
-      trx,
       { id: crypto.randomUUID(), event: 'renew', serviceId, sequence, payload: { id: serviceId } },
       now,
+      trx,
     );
     return true;
   });

@@ -1,5 +1,6 @@
 import express, { type ErrorRequestHandler, type Router } from 'express';
 import { z } from 'zod';
+import { InvalidOutsideChangeError, UnknownSandboxLicenseError } from './back-office';
 import type { SandboxCore } from './core';
 
 const clockBody = z.union([
@@ -9,6 +10,20 @@ const clockBody = z.union([
 const latencyBody = z.object({ ms: z.number().finite().nonnegative() });
 const processingBody = z.object({ ms: z.number().finite().nonnegative() });
 const balanceBody = z.object({ username: z.string().min(1).optional(), amount: z.number().finite() });
+const outsideStatus = z.enum(['active', 'suspended']);
+const licenseChangesBody = z.strictObject({
+  expiredate: z.string().optional(),
+  ip: z.string().optional(),
+  licname: z.string().optional(),
+  pricelist: z.string().optional(),
+  status: outsideStatus.optional(),
+});
+const newLicenseBody = licenseChangesBody.extend({
+  username: z.string().min(1).optional(),
+  pricelist: z.string(),
+  period: z.union([z.string(), z.number().int()]).transform(String).optional(),
+  remoteid: z.string().optional(),
+});
 
 /** A request the control API refuses, answered as `{"error":{code,message}}`. */
 class ControlApiError extends Error {
@@ -63,6 +78,18 @@ export function controlApiRouter(core: SandboxCore): Router {
     core.accounts.setBalance(amount, username);
     res.json({ username, balance: core.accounts.balance(username) });
   });
+  // Behind the service's back: none of these is an API call, so none shows in the call log.
+  router.post('/licenses', (req, res) => {
+    const spec = parse(() => newLicenseBody.parse(req.body), 'invalid_license');
+    res.json({ license: backOffice(() => core.backOffice.create(spec)) });
+  });
+  router.patch('/licenses/:id', (req, res) => {
+    const changes = parse(() => licenseChangesBody.parse(req.body), 'invalid_license');
+    res.json({ license: backOffice(() => core.backOffice.edit(req.params.id, changes)) });
+  });
+  router.delete('/licenses/:id', (req, res) => {
+    res.json({ license: backOffice(() => core.backOffice.delete(req.params.id)) });
+  });
   router.post('/reset', (_req, res) => {
     core.reset();
     res.json({ ok: true });
@@ -78,6 +105,16 @@ function parse<T>(read: () => T, code: string): T {
   } catch (error) {
     const message = error instanceof z.ZodError ? z.prettifyError(error) : String(error);
     throw new ControlApiError(400, code, message);
+  }
+}
+
+function backOffice<T>(change: () => T): T {
+  try {
+    return change();
+  } catch (error) {
+    if (error instanceof UnknownSandboxLicenseError) throw new ControlApiError(404, 'unknown_license', error.message);
+    if (error instanceof InvalidOutsideChangeError) throw new ControlApiError(400, 'invalid_license', error.message);
+    throw error;
   }
 }
 

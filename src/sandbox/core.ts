@@ -1,5 +1,6 @@
 import { AccountBook } from './accounts';
 import { BillmgrApi } from './api';
+import { BackOffice } from './back-office';
 import { CallLog } from './call-log';
 import { SandboxClock } from './clock';
 import { FaultBoard } from './faults';
@@ -24,6 +25,8 @@ export class SandboxCore {
   readonly accounts: AccountBook;
   readonly sessions: SessionStore;
   readonly ledger: Ledger;
+  /** Changes to licenses made outside the API (by hand upstream, by another billing system). */
+  readonly backOffice: BackOffice;
   readonly faults = new FaultBoard();
   readonly log: CallLog;
   readonly api: BillmgrApi;
@@ -34,6 +37,7 @@ export class SandboxCore {
     this.accounts = new AccountBook(options.accounts);
     this.sessions = new SessionStore(this.clock);
     this.ledger = new Ledger(this.clock, this.accounts, buildPriceTable(options.prices));
+    this.backOffice = new BackOffice(this.clock, this.accounts, this.ledger);
     this.log = new CallLog(options.onCall);
     this.api = new BillmgrApi({
       clock: this.clock,

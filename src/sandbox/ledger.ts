@@ -135,13 +135,14 @@ export class Ledger {
     const license = this.get(owner, elid);
     if (license.lifetime) throw new SandboxApiError('value', 'period', 'A lifetime license needs no renewal');
     if (period === TRIAL_PERIOD) throw new SandboxApiError('value', 'period', 'A trial cannot be renewed');
+    if (license.trial)
+      throw new SandboxApiError('value', 'period', 'A trial license cannot be renewed: order a paid one');
     const price = this.priceOf(license.pricelist, period);
     const months = period === LIFETIME_PERIOD ? null : requireMonths(period);
     this.accounts.charge(owner, price);
     license.expiredate = months === null ? LIFETIME_EXPIREDATE : renewedExpiredate(license, months, this.clock.now());
     license.lifetime = months === null;
     license.period = period;
-    license.trial = false;
   }
 
   suspend(owner: string, elid: string): void {
@@ -159,6 +160,28 @@ export class Ledger {
 
   delete(owner: string, elid: string): void {
     this.get(owner, elid).deletedByRequestAt = this.clock.now();
+  }
+
+  /**
+   * Stores a license that no order of this API made (see `back-office.ts`): gives it a new id, charges nothing, and
+   * counts its IP as having had a trial when it is one.
+   */
+  insert(fields: Omit<LicenseRecord, 'id'>): LicenseRecord {
+    const license: LicenseRecord = { ...fields, id: this.newId() };
+    this.records.set(license.id, license);
+    if (license.trial) this.trialIps.add(license.ip);
+    return license;
+  }
+
+  /** A license of any account that the API still knows (not deleted), for changes made behind the API's back. */
+  findLive(elid: string): LicenseRecord | undefined {
+    const license = this.records.get(elid);
+    return license && !isGone(license, this.clock.now()) ? license : undefined;
+  }
+
+  /** Counts `ip` as having had a trial (a trial license moved there by hand). */
+  noteTrialIp(ip: string): void {
+    this.trialIps.add(ip);
   }
 
   /** Every license ever ordered since the last reset, deleted ones included. */
@@ -193,7 +216,8 @@ export class Ledger {
   }
 }
 
-function newLicenseExpiredate(period: string, now: Date): string {
+/** The `expiredate` of a license ordered `now` for `period` (a month count, lifetime or trial code). */
+export function newLicenseExpiredate(period: string, now: Date): string {
   if (period === LIFETIME_PERIOD) return LIFETIME_EXPIREDATE;
   const today = startOfUtcDay(now);
   if (period === TRIAL_PERIOD) return formatDay(addDaysUtc(today, TRIAL_DAYS));
@@ -220,7 +244,7 @@ function newActivationKey(): string {
   return randomBytes(16).toString('hex').toUpperCase();
 }
 
-function snapshot(license: LicenseRecord, now: Date): SandboxLicense {
+export function snapshot(license: LicenseRecord, now: Date): SandboxLicense {
   const status = statusAt(license, now);
   const unpaidDeletion = isPaidAt(license, now) ? null : unpaidDeletionAt(license);
   const deletedAt = license.deletedByRequestAt ?? unpaidDeletion;

@@ -91,6 +91,42 @@ export interface SandboxLicense {
   autoprolong: string | null;
 }
 
+/** A status a license can be given behind the API's back (deletion has a call of its own). */
+export type OutsideLicenseStatus = 'active' | 'suspended';
+
+/**
+ * A license created behind the service's back, as if ordered elsewhere: by hand in the upstream's panel, or by
+ * BILLmanager's own module (which keeps its free licenses as `free.lic` on `0.0.0.0`, the defaults here). Nothing is
+ * charged and no API call is logged.
+ */
+export interface OutsideLicenseSpec {
+  /** The owning account; defaults to the default account. */
+  username?: string;
+  /** Any price-list id (digits): one the sandbox does not price is allowed, as a real account may hold such. */
+  pricelist: string;
+  /** The period code of its pretended order (months, `-100` lifetime, `-50` trial); defaults to `12`. */
+  period?: string;
+  /** Paid through this `YYYY-MM-DD` day; defaults to today plus the period, as an order would give. */
+  expiredate?: string;
+  /** Defaults to `0.0.0.0`. */
+  ip?: string;
+  /** Defaults to `free.lic`. */
+  licname?: string;
+  /** Defaults to empty. */
+  remoteid?: string;
+  /** Defaults to `active` (an unpaid license still reads suspended). */
+  status?: OutsideLicenseStatus;
+}
+
+/** Changes made to a live license behind the service's back: no charge, no cooldown, no call logged. */
+export interface OutsideLicenseChanges {
+  expiredate?: string;
+  ip?: string;
+  licname?: string;
+  pricelist?: string;
+  status?: OutsideLicenseStatus;
+}
+
 /** Which calls a fault applies to, and how many times. */
 export interface FaultTarget {
   /** Only calls of this `func`; absent = any call to the API endpoint. */
@@ -136,6 +172,12 @@ export interface SandboxHandle {
   setOrderProcessing(ms: number): void;
   calls(): SandboxCall[];
   licenses(): SandboxLicense[];
+  /** Creates a license behind the service's back (see {@link OutsideLicenseSpec}); not in the call log. */
+  createLicense(spec: OutsideLicenseSpec): SandboxLicense;
+  /** Edits a live license behind the service's back; throws for an unknown or deleted one. */
+  editLicense(licenseId: string, changes: OutsideLicenseChanges): SandboxLicense;
+  /** Deletes a live license behind the service's back; throws for an unknown or deleted one. */
+  deleteLicense(licenseId: string): SandboxLicense;
   /** The balance of an account (the default one when no name is given). */
   balance(username?: string): number;
   setBalance(amount: number, username?: string): void;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { NewLicense } from '../../src/db/license-store';
+import type { AdoptedLicense } from '../../src/db/license-store';
 
 /** A value as the first SecretBox envelope (v1: no associated data, no key id) wrote it, for compatibility tests. */
 export function legacyV1Envelope(key: Buffer, plaintext: string): string {
@@ -9,23 +9,18 @@ export function legacyV1Envelope(key: Buffer, plaintext: string): string {
   return ['v1', ...[iv, cipher.getAuthTag(), ciphertext].map((part) => part.toString('base64url'))].join(':');
 }
 
-/** A pooled license of licensing server `isp` (price list 3541, paid until 2030) holding `activationKey`. */
-export function pooledLicense(id: string, activationKey: string | null): NewLicense {
+/** A pooled (adopted) license of licensing server `isp` (price list 3541, paid until 2030) holding `activationKey`. */
+export function pooledLicense(id: string, activationKey: string | null): AdoptedLicense {
   return {
     id,
     licensingServer: 'isp',
     upstreamId: `up-${id}`,
     priceList: '3541',
+    period: 12,
     ip: null,
     name: null,
     status: 'active',
     paidUntil: new Date('2030-01-01T00:00:00Z'),
     activationKey,
-    state: 'pooled',
-    serviceId: null,
-    operationId: null,
-    orderReference: null,
-    ipChangedAt: null,
-    keyRegeneratedAt: null,
   };
 }

@@ -64,7 +64,10 @@ describe('key rotation: ENCRYPTION_KEY_PREVIOUS and npm run rotate-key', () => {
         assert.equal(put.status, 200, JSON.stringify(put.body));
       }
       for (const id of Object.keys(KEYS))
-        await service.stores.licenses.insert(pooledLicense(id, id === 'L4' ? null : KEYS[id]!), new Date());
+        await service.stores.licenses.adopted(pooledLicense(id, id === 'L4' ? null : KEYS[id]!), {
+          actor: 'admin',
+          at: new Date(),
+        });
     } finally {
       await service.close();
     }

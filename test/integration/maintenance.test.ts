@@ -159,7 +159,7 @@ describe('maintenance sweep: scheduled renewals and pool expiry', function () {
     const expired = await localLicense(upstreamId);
     assert.equal(expired.state, 'expired');
     const audit = await h.service.stores.audit.listFor('license', expired.id);
-    const entries = audit.filter((e) => e.action === 'pool.expired');
+    const entries = audit.filter((e) => e.action === 'license.expired');
     assert.equal(entries.length, 1, JSON.stringify(audit));
     assert.equal(entries[0]!.actor, 'scheduler');
     const pool = (await h.service.request('GET', '/v1/admin/pool')).body.items as Array<{ pooled: number }>;
@@ -172,7 +172,8 @@ describe('maintenance sweep: scheduled renewals and pool expiry', function () {
     // Sweeping again changes nothing and writes no second audit entry.
     assert.deepEqual(await sweepAtSandboxTime(), { renewals: 0, expired: 0 });
     assert.equal(
-      (await h.service.stores.audit.listFor('license', expired.id)).filter((e) => e.action === 'pool.expired').length,
+      (await h.service.stores.audit.listFor('license', expired.id)).filter((e) => e.action === 'license.expired')
+        .length,
       1,
     );
     assert.equal(prolongsOf(upstreamId).length, 0, 'a pooled license is never renewed');

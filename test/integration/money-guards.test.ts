@@ -128,7 +128,7 @@ describe('money guards', function () {
     const { db, stores } = h.service;
     const now = new Date();
     const counted = await Promise.all(
-      Array.from({ length: 12 }, () => db.transaction((trx) => stores.spendCounters.countPaidCall(trx, 'isp', now, 5))),
+      Array.from({ length: 12 }, () => db.transaction((trx) => stores.spendCounters.countPaidCall('isp', now, 5, trx))),
     );
     assert.equal(counted.filter(Boolean).length, 5);
     assert.equal(await stores.spendCounters.paidCalls('isp', now), 5);

@@ -15,6 +15,7 @@ describe('two pool claims racing for one license (PostgreSQL)', () => {
   let database: TestDatabase;
   let store: KnexLicenseStore;
   const now = new Date();
+  const by = { actor: 'worker', at: now };
 
   before(function () {
     if (testDatabaseKind() !== 'postgres') this.skip();
@@ -35,25 +36,20 @@ describe('two pool claims racing for one license (PostgreSQL)', () => {
       created_at: at,
       updated_at: at,
     });
-    await store.insert(
+    await store.adopted(
       {
         id: 'pooled-1',
         licensingServer: 'isp',
         upstreamId: '1001',
         priceList: '3541',
+        period: 12,
         ip: '198.51.100.1',
         name: 'old holder',
         status: 'suspended',
         paidUntil: new Date(now.getTime() + 200 * 86_400_000),
         activationKey: null,
-        state: 'pooled',
-        serviceId: null,
-        operationId: null,
-        orderReference: null,
-        ipChangedAt: null,
-        keyRegeneratedAt: null,
       },
-      now,
+      by,
     );
   });
 
@@ -74,10 +70,10 @@ describe('two pool claims racing for one license (PostgreSQL)', () => {
 
   it('the claim that commits first wins; the other finds the license taken and gets nothing', async () => {
     const first = await database.db.transaction();
-    const won = await store.claimPooled(claimFor('vps-a'), now, [], first);
+    const won = await store.claimFromPool(claimFor('vps-a'), by, [], first);
     assert.equal(won?.id, 'pooled-1');
     // The second claim reads the license as pooled (the first is not committed) and blocks on its row lock.
-    const second = store.claimPooled(claimFor('vps-bb'), now);
+    const second = store.claimFromPool(claimFor('vps-bb'), by);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await first.commit();
     assert.equal(await second, null, 'the same license given to a second service');

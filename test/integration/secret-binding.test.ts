@@ -32,9 +32,10 @@ describe('secrets at rest are bound to where they are stored', () => {
       assert.equal(put.status, 200, JSON.stringify(put.body));
     }
     const now = new Date();
-    await service.stores.licenses.insert(pooledLicense('L1', 'KEY-OF-L1'), now);
-    await service.stores.licenses.insert(pooledLicense('L2', 'KEY-OF-L2'), now);
-    await service.stores.licenses.insert(pooledLicense('isp', null), now);
+    const by = { actor: 'admin', at: now };
+    await service.stores.licenses.adopted(pooledLicense('L1', 'KEY-OF-L1'), by);
+    await service.stores.licenses.adopted(pooledLicense('L2', 'KEY-OF-L2'), by);
+    await service.stores.licenses.adopted(pooledLicense('isp', null), by);
   });
   afterEach(async () => {
     await service.close();

@@ -60,11 +60,12 @@ describe('sandbox: prolong, suspend, resume, delete, expiry', () => {
       assert.equal(await field(id, 'expiredate'), '2026-04-15');
     });
 
-    it('turns a trial into a paid license', async () => {
+    it('refuses to renew a trial license (value/period): a trial is never renewed', async () => {
       const id = await client.order({ period: '-50' });
-      await prolong(id, '1');
-      assert.equal(await field(id, 'expiredate'), '2026-04-29');
-      assert.equal(sandbox.licenses()[0]?.trial, false);
+      assert.deepEqual(errorOf(await prolong(id, '1'))?.object, 'period');
+      assert.equal(await field(id, 'expiredate'), '2026-03-29');
+      assert.equal(sandbox.licenses()[0]?.trial, true);
+      assert.equal(sandbox.balance(), 1000);
     });
 
     it('does nothing without sok=ok', async () => {

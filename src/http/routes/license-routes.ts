@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { addMonths, startOfMonthUtc } from '../../domain/lifecycle';
+import { isPeriod } from '../../domain/period';
+import { poolEligibility } from '../../domain/pool-eligibility';
 import type { LicenseStore } from '../../db/license-store';
 import { defineRoute, type AnyRouteSpec } from '../route-registry';
 import { errorResponseSchema } from '../response-schemas';
@@ -9,7 +10,22 @@ import { mayReadActivationKeys } from '../access';
 const error = (description: string) => ({ description, schema: errorResponseSchema });
 const timeQuery = z.iso.datetime({ offset: true }).transform((t) => new Date(t));
 
+/** A period as a query value: `12`, `lifetime` or `trial`. */
+const periodQuery = z
+  .string()
+  .max(16)
+  .transform((value, ctx) => {
+    if (value === 'lifetime' || value === 'trial') return value;
+    const months = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
+    if (isPeriod(months)) return months;
+    ctx.addIssue({ code: 'custom', message: 'a whole number of months, "lifetime" or "trial"' });
+    return z.NEVER;
+  });
+
 const licenseQuery = z.object({
+  /** Our license id or the upstream's. */
+  id: z.string().min(1).max(64).optional(),
+  period: periodQuery.optional(),
   status: z.enum(['unknown', 'ordered', 'active', 'suspended', 'deleted', 'processing']).optional(),
   ip: z.string().max(64).optional(),
   priceList: z
@@ -77,13 +93,8 @@ export function licenseRoutes(deps: { licenses: LicenseStore; poolMarginHours: n
         401: error('no token'),
       },
       handler: async () => {
-        const now = new Date();
         const summary = await deps.licenses.poolSummary();
-        const eligible = await deps.licenses.countEligible(
-          new Date(now.getTime() + deps.poolMarginHours * 3600_000),
-          startOfMonthUtc(now),
-          addMonths(now, -1),
-        );
+        const eligible = await deps.licenses.countEligible(poolEligibility(new Date(), deps.poolMarginHours));
         const items = summary.map((row) => ({
           ...row,
           eligible:

@@ -143,6 +143,7 @@ export function operationRoutes(deps: {
           action: 'admin.operation.retry',
           subjectType: 'operation',
           subjectId: params.id,
+          serviceId: op?.serviceId ?? null,
           details: { event: op?.event, serviceId: op?.serviceId },
         };
       },

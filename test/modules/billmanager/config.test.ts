@@ -3,7 +3,13 @@ import { BillmanagerSettingsError, parseBillmanagerSettings } from '../../../mod
 
 describe('billmanager settings', () => {
   it('defaults everything', () => {
-    const expected = { auth: 'session', timeoutMs: 15000, maxResponseBytes: 1048576, periodCodes: {} };
+    const expected = {
+      auth: 'session',
+      timeoutMs: 15000,
+      maxResponseBytes: 1048576,
+      listMaxResponseBytes: 33554432,
+      periodCodes: {},
+    };
     assert.deepEqual(parseBillmanagerSettings(undefined), expected);
     assert.deepEqual(parseBillmanagerSettings(null), expected);
     assert.deepEqual(parseBillmanagerSettings({}), expected);
@@ -15,12 +21,14 @@ describe('billmanager settings', () => {
         auth: 'authinfo',
         timeoutMs: 5000,
         maxResponseBytes: 4 * 1048576,
+        listMaxResponseBytes: 64 * 1048576,
         periodCodes: { lifetime: -100, trial: 'trial7' },
       }),
       {
         auth: 'authinfo',
         timeoutMs: 5000,
         maxResponseBytes: 4194304,
+        listMaxResponseBytes: 67108864,
         periodCodes: { lifetime: -100, trial: 'trial7' },
       },
     );
@@ -32,6 +40,7 @@ describe('billmanager settings', () => {
     [{ timeoutMs: '15000' }, 'settings.timeoutMs'],
     [{ timeoutMs: 1.5 }, 'settings.timeoutMs'],
     [{ maxResponseBytes: -1 }, 'settings.maxResponseBytes'],
+    [{ listMaxResponseBytes: 512 }, 'settings.listMaxResponseBytes'],
     [{ periodCodes: { lifetime: '' } }, 'settings.periodCodes.lifetime'],
     [{ periodCodes: { lifetime: 1.5 } }, 'settings.periodCodes.lifetime'],
     [{ periodCodes: { trail: -50 } }, 'trail'],

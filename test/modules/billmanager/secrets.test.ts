@@ -68,7 +68,7 @@ const scenarios: Scenario[] = [
   },
   {
     what: 'a reply too large (authinfo)',
-    settings: { auth: 'authinfo', maxResponseBytes: 2048 },
+    settings: { auth: 'authinfo', listMaxResponseBytes: 2048 },
     arrange: () =>
       nock(ORIGIN)
         .post(API_PATH)
