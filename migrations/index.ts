@@ -5,6 +5,8 @@ import * as catalogProvenance from './20261202100000_catalog_provenance';
 import * as callbackClaims from './20261202100100_callback_claims';
 import * as spendCounters from './20261202100200_spend_counters';
 import * as licenseAudit from './20261202110000_license_audit';
+import * as manualOperations from './20261202120000_manual_operations';
+import * as drift from './20261202130000_drift';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +24,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202100100_callback_claims', callbackClaims],
   ['20261202100200_spend_counters', spendCounters],
   ['20261202110000_license_audit', licenseAudit],
+  ['20261202120000_manual_operations', manualOperations],
+  ['20261202130000_drift', drift],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

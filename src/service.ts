@@ -17,16 +17,21 @@ import { hookRoutes } from './http/routes/hook-routes';
 import { auditRoutes } from './http/routes/audit-routes';
 import { licenseRoutes } from './http/routes/license-routes';
 import { licensingServerCheckRoutes } from './http/routes/licensing-server-check-routes';
+import { manualRoutes } from './http/routes/manual-routes';
 import { operationRoutes } from './http/routes/operation-routes';
+import { reconcileRoutes } from './http/routes/reconcile-routes';
 import { startHttpServer } from './infra/http-server';
 import { ensureRedis } from './infra/redis-runtime';
 import { watchRedisConnection } from './infra/redis-watchdog';
 import { moduleTimeoutMs } from './domain/worker-timing';
 import { CatalogCache } from './lifecycle/catalog-cache';
 import { HookIntake } from './lifecycle/intake';
+import { ManualIntake } from './lifecycle/manual-intake';
 import type { LifecycleDeps } from './lifecycle/lifecycle-deps';
 import { CachingModuleProvider } from './lifecycle/module-provider';
 import { startWorkers } from './queue/start-workers';
+import { ReconcileRequests } from './queue/reconcile-schedule';
+import { queueAdoptions } from './lifecycle/adoption';
 import { createOperationQueue } from './queue/operation-queue';
 import { Relay } from './queue/relay';
 import { startSandbox, type SandboxHandle } from './sandbox/server';
@@ -129,9 +134,18 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     producer.on('ready', () => relay.forgetEnqueued());
     relay.start(config.worker.relayIntervalMs);
     stack.push(() => relay.stop());
+    const reconcileRequests = new ReconcileRequests(config.worker.queueName, producer, stores.drift);
+    stack.push(() => reconcileRequests.close());
 
     if (role !== 'api') {
-      const workers = await startWorkers({ config, deps, redisUrl: redisRuntime.url, relay, logger });
+      const workers = await startWorkers({
+        config,
+        deps,
+        redisUrl: redisRuntime.url,
+        relay,
+        logger,
+        reconcile: { drift: stores.drift, licensingServers: stores.licensingServers },
+      });
       stack.push(() => workers.close(config.worker.shutdownGraceMs));
     }
 
@@ -150,7 +164,21 @@ export async function startService(config: Config, logger: Logger, role: Role = 
           ...hookRoutes(intake, (operation) => relay.enqueueAccepted(operation)),
           ...operationRoutes({ ...stores, onRetry: () => relay.nudge() }),
           ...licenseRoutes({ licenses: stores.licenses, poolMarginHours: config.lifecycle.poolMarginHours }),
+          ...manualRoutes({
+            intake: new ManualIntake({
+              ...deps,
+              licensingServers: stores.licensingServers,
+              tariffPlanList: stores.tariffPlans,
+            }),
+            onQueued: (operations) => operations.forEach((op) => relay.enqueueAccepted(op)),
+          }),
           ...auditRoutes(stores),
+          ...reconcileRoutes({
+            ...stores,
+            requestRun: (server, requestedBy) => reconcileRequests.request(server, requestedBy, new Date()),
+            adopt: (ask) => queueAdoptions({ ...deps, licensingServers: stores.licensingServers }, ask),
+            onQueued: (operations) => operations.forEach((op) => relay.enqueueAccepted(op)),
+          }),
           ...catalogRoutes(catalog, periodComparisons),
           ...licensingServerCheckRoutes(catalog, findLicensingModule, logger),
         ],

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { orderablePeriodsOf } from '../domain/catalog-consistency';
+import { isTrialValue, orderablePeriodsOf } from '../domain/catalog-consistency';
 import { DEFAULT_ORDERABLE_PERIODS, type Period } from '../domain/period';
 import { PeriodConfigurationError, resolveLicensePeriod, type PeriodRule } from '../domain/period-comparison';
 import { isUniqueViolation } from '../db/columns';
@@ -127,6 +127,13 @@ export class PeriodComparisonService {
       ? [await this.deps.enumerations.get(plan.enumeration)]
       : await this.deps.enumerations.list();
     const value = enumerations.flatMap((e) => e?.values ?? []).find((v) => v.internalName === priceList);
+    if (value && isTrialValue(value)) {
+      throw new RuleViolationError(
+        `price list "${priceList}" is a trial value: period comparisons do not apply to it`,
+        { field: 'priceList', value: priceList },
+        'trial_price_list',
+      );
+    }
     return value ? orderablePeriodsOf(value) : DEFAULT_ORDERABLE_PERIODS;
   }
 

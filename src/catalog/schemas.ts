@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRIAL_PERIOD } from '../domain/period';
 
 /**
  * The request shapes of the provider catalog. The admin API validates with them, the config file's `catalog`
@@ -30,10 +31,17 @@ export const enumerationValueSchema = z.object({
     .regex(/^(\d{1,18}|nopanel)$/, 'internalName is a price-list id (digits) or "nopanel"')
     .meta({ description: 'The upstream price-list id (digits), or "nopanel" for no license.' }),
   periods: z
-    .array(periodSchema)
+    .array(periodSchema.or(z.literal(TRIAL_PERIOD)))
     .min(1)
+    .refine((periods) => !periods.includes(TRIAL_PERIOD) || periods.length === 1, {
+      message: '"trial" is a period of its own: a trial value\'s periods are exactly ["trial"]',
+    })
     .optional()
-    .meta({ description: 'What the price list can be ordered for; default [1, 12, "lifetime"].' }),
+    .meta({
+      description:
+        'What the price list can be ordered for; default [1, 12, "lifetime"]. Exactly ["trial"] makes a trial value: ' +
+        'one trial license per IP, never pooled or renewed, period comparisons do not apply.',
+    }),
 });
 export type EnumerationValueBody = z.infer<typeof enumerationValueSchema>;
 

@@ -184,6 +184,19 @@ export const configSchema = z.object({
       enabled: z.union([z.boolean(), z.literal('auto')]).default('auto'),
     })
     .prefault({}),
+  reconcile: z
+    .object({
+      /**
+       * How often each licensing server's upstream license list is compared with the service's books (drift,
+       * CONTRACT.md "Reconciliation and adoption"); one run per interval across worker processes. Default 1 hour.
+       */
+      intervalMs: z
+        .number()
+        .int()
+        .min(60_000)
+        .default(60 * 60 * 1000),
+    })
+    .prefault({}),
   retention: z
     .object({
       /** Processed hook events and delivered callbacks are pruned after this many days. Default 90. */

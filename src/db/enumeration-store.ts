@@ -1,15 +1,16 @@
 import type { Knex } from 'knex';
-import type { Period } from '../domain/period';
+import type { LicensePeriod } from '../domain/period';
 import { handOverToApi, managedByFromDb, type ManagedBy } from './catalog-provenance';
-import { fromJson, periodFromDb, periodToDb, toJson } from './columns';
+import { fromJson, toJson } from './columns';
+import { licensePeriodFromDb, licensePeriodToDb } from './license-rows';
 
 export interface EnumerationValueRecord {
   key: string;
   name: string;
   /** A price-list id (digits) or `nopanel`. */
   internalName: string;
-  /** Null when the value did not say: the default orderable periods apply. */
-  periods: Period[] | null;
+  /** Null when the value did not say: the default orderable periods apply. `["trial"]`: a trial value. */
+  periods: LicensePeriod[] | null;
 }
 
 export interface EnumerationRecord {
@@ -65,7 +66,7 @@ export class KnexEnumerationStore implements EnumerationStore {
           key: value.key,
           name: value.name,
           internal_name: value.internalName,
-          periods: value.periods ? toJson(value.periods.map(periodToDb)) : null,
+          periods: value.periods ? toJson(value.periods.map(licensePeriodToDb)) : null,
           position,
         })),
       );
@@ -108,7 +109,7 @@ function toRecord(row: EnumerationRow, values: ValueRow[]): EnumerationRecord {
       key: v.key,
       name: v.name,
       internalName: v.internal_name,
-      periods: fromJson<string[]>(v.periods)?.map(periodFromDb) ?? null,
+      periods: fromJson<string[]>(v.periods)?.map((p) => licensePeriodFromDb(p)!) ?? null,
     })),
     managedBy: managedByFromDb(row.managed_by),
     createdAt: row.created_at,

@@ -25,8 +25,8 @@ export interface OrderedLicense {
   period: LicensePeriod;
   ip: string;
   name: string;
-  /** The service it was ordered for. */
-  serviceId: string;
+  /** The service it was ordered for; null for an order into the pool. */
+  serviceId: string | null;
   /** The reference the order carried upstream, by which a lost reply is found. */
   orderReference: string;
 }
@@ -52,8 +52,11 @@ export interface PoolClaim extends PoolEligibility {
 
 /** Why a license goes (back) to the pool. */
 export interface PoolReturn {
-  /** `released` by its service, `given_back` after a refused reuse step, or its operation `failed`. */
-  reason: 'released' | 'given_back' | 'operation_failed';
+  /**
+   * `released` by its service, `given_back` after a refused reuse step, its operation `failed`, or `ordered` into
+   * the pool by a person.
+   */
+  reason: 'released' | 'given_back' | 'operation_failed' | 'ordered';
   /** The upstream refused this cooldown just now: recorded so that the license is not claimed for it again soon. */
   refused?: 'ip' | 'lickey' | null;
 }

@@ -1,6 +1,6 @@
 import type { LicenseState } from '../domain/lifecycle';
 import type { UpstreamLicenseStatus } from '../domain/licensing-module';
-import type { Period } from '../domain/period';
+import type { LicensePeriod } from '../domain/period';
 import type { SecretBox, SecretLocation } from '../security/secret-box';
 import { fromDbTime } from './columns';
 
@@ -10,7 +10,7 @@ export function activationKeyLocation(licenseId: string): SecretLocation {
 }
 
 /** The period a license was ordered for; `trial` for a trial price list. */
-export type LicensePeriod = Period | 'trial';
+export type { LicensePeriod };
 
 /** How a license came to be ours: ordered by this service, or found upstream and adopted into the pool. */
 export type LicenseSource = 'order' | 'adopted';

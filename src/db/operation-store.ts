@@ -6,19 +6,30 @@ import type {
   OperationStatus,
   ServiceFacts,
 } from '../domain/lifecycle';
+import type { ManualRequest } from '../domain/manual-actions';
 import { LeaseLostError } from '../errors';
 import { fromJson, toJson } from './columns';
 import { databaseTime } from './database';
+import { hasUnsettledPredecessor, unsettledPredecessors, type Ordering } from './operation-lines';
 
 export interface OperationRecord {
   id: string;
   event: OperationEvent;
-  serviceId: string;
+  /** The service it belongs to; null for an unbound license's action and for a pool order. */
+  serviceId: string | null;
+  /** The license a person's action names (null for hooks, `service.provide` and pool orders). */
+  licenseId: string | null;
+  /**
+   * Its place among the service's operations; 0 for an operation without a service (those of one license run in the
+   * order they were made).
+   */
   sequence: number;
   status: OperationStatus;
   attempts: number;
   /** The service as the hook described it. */
   payload: ServiceFacts;
+  /** What a person asked for (a manual operation), else null. */
+  request: ManualRequest | null;
   result: OperationResult | null;
   error: OperationError | null;
   leaseOwner: string | null;
@@ -39,12 +50,20 @@ export type AttemptOutcome =
 
 export { LeaseLostError };
 
+/** A new operation: a hook's (service, sequence, payload) or a person's (`request`, maybe no service). */
+export interface NewOperation {
+  id: string;
+  event: OperationEvent;
+  serviceId: string | null;
+  /** The service's next sequence number; 0 without a service. */
+  sequence: number;
+  payload: ServiceFacts;
+  licenseId?: string | null;
+  request?: ManualRequest | null;
+}
+
 export interface OperationStore {
-  create(
-    op: { id: string; event: OperationEvent; serviceId: string; sequence: number; payload: ServiceFacts },
-    now: Date,
-    trx: Knex.Transaction,
-  ): Promise<OperationRecord>;
+  create(op: NewOperation, now: Date, trx: Knex.Transaction): Promise<OperationRecord>;
   get(id: string, trx?: Knex): Promise<OperationRecord | null>;
   /** Whether the service has an operation not yet succeeded (queued, running, waiting or failed). */
   hasUnsettled(serviceId: string, trx?: Knex): Promise<boolean>;
@@ -52,7 +71,7 @@ export interface OperationStore {
   /**
    * Compare-and-set to `running` with a lease: succeeds only for a queued or waiting operation whose time has come,
    * or a running one whose lease has passed (its worker died), and only when no earlier operation of the same
-   * service is unsettled. Null when not claimable (a duplicate job, or not its turn).
+   * service (without a service: of the same license) is unsettled. Null when not claimable (a duplicate job, or not its turn).
    *
    * Leases (here and in `renewLease`, `assertLease`, `checkLease`) are taken and judged on the DATABASE's clock, one
    * clock for every worker host: a host whose clock runs ahead can neither steal a live lease nor lose its own.
@@ -81,14 +100,16 @@ export interface OperationStore {
   listRunnable(now: Date, limit: number): Promise<Array<{ id: string; attempts: number; updatedAt: string }>>;
   /** Puts a failed or waiting operation back to run now; null when its status does not allow it. */
   retry(id: string, now: Date): Promise<OperationRecord | null>;
-  /** Whether an earlier operation of the same service is not yet settled. */
-  isBehind(op: Pick<OperationRecord, 'serviceId' | 'sequence'>, trx?: Knex): Promise<boolean>;
+  /** Whether an earlier operation of the same service (without a service: of the same license) is not yet settled. */
+  isBehind(op: Ordering, trx?: Knex): Promise<boolean>;
 }
 
 interface Row {
   id: string;
   event: OperationEvent;
-  service_id: string;
+  service_id: string | null;
+  license_id: string | null;
+  request: string | null;
   sequence: number;
   status: OperationStatus;
   attempts: number;
@@ -109,18 +130,16 @@ const TABLE = 'operations';
 export class KnexOperationStore implements OperationStore {
   constructor(private readonly db: Knex) {}
 
-  async create(
-    op: { id: string; event: OperationEvent; serviceId: string; sequence: number; payload: ServiceFacts },
-    now: Date,
-    trx: Knex.Transaction,
-  ) {
+  async create(op: NewOperation, now: Date, trx: Knex.Transaction) {
     const at = now.toISOString();
     const row = {
       id: op.id,
       event: op.event,
       service_id: op.serviceId,
+      license_id: op.licenseId ?? null,
+      request: op.request ? toJson(op.request) : null,
       sequence: op.sequence,
-      status: (await this.isBehind(op, trx)) ? 'waiting' : 'queued',
+      status: (await this.isBehind({ ...op, createdAt: at }, trx)) ? 'waiting' : 'queued',
       attempts: 0,
       payload: toJson(op.payload),
       created_at: at,
@@ -255,25 +274,12 @@ export class KnexOperationStore implements OperationStore {
     return changed === 1 ? this.get(id) : null;
   }
 
-  async isBehind(op: Pick<OperationRecord, 'serviceId' | 'sequence'>, trx: Knex = this.db): Promise<boolean> {
-    const row = await trx(TABLE)
-      .where({ service_id: op.serviceId })
-      .where('sequence', '<', op.sequence)
-      .whereNot({ status: 'succeeded' })
-      .first('id');
-    return row !== undefined;
+  async isBehind(op: Ordering, trx: Knex = this.db): Promise<boolean> {
+    return hasUnsettledPredecessor(trx, op);
   }
 
-  /** Earlier operations of the same service that are not settled: they hold this one back. */
   private unsettledPredecessors(alias = TABLE) {
-    const db = this.db;
-    return function (this: Knex.QueryBuilder) {
-      this.select(db.raw('1'))
-        .from(`${TABLE} as p`)
-        .whereRaw(`p.service_id = ${alias}.service_id`)
-        .whereRaw(`p.sequence < ${alias}.sequence`)
-        .whereNot('p.status', 'succeeded');
-    };
+    return unsettledPredecessors(this.db, alias);
   }
 }
 
@@ -282,10 +288,12 @@ function toRecord(row: Row): OperationRecord {
     id: row.id,
     event: row.event,
     serviceId: row.service_id,
+    licenseId: row.license_id ?? null,
     sequence: Number(row.sequence),
     status: row.status,
     attempts: Number(row.attempts),
     payload: fromJson<ServiceFacts>(row.payload)!,
+    request: fromJson<ManualRequest>(row.request ?? null),
     result: fromJson<OperationResult>(row.result),
     error: fromJson<OperationError>(row.error),
     leaseOwner: row.lease_owner,

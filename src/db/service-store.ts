@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { ServiceStatus } from '../domain/lifecycle';
-import type { Period } from '../domain/period';
+import { TRIAL_PERIOD, type Period } from '../domain/period';
 import { fromDbTime, periodFromDb, periodToDb } from './columns';
 
 export interface ServiceRecord {
@@ -26,7 +26,7 @@ export interface ServiceStore {
   nextSequence(serviceId: string, now: Date, trx: Knex.Transaction): Promise<number>;
   get(serviceId: string, trx?: Knex): Promise<ServiceRecord | null>;
   update(serviceId: string, patch: ServicePatch, now: Date, trx?: Knex): Promise<void>;
-  /** Active services whose license (bound) is paid until before `before` while the service is paid further. */
+  /** Active services whose license (bound, not a trial) is paid until before `before` while the service is paid further. */
   listDueForRenewal(before: Date, limit: number): Promise<string[]>;
   /** Up to `limit` ids of services on the tariff plan that are not closed (the plan may not be deleted). */
   listOpenOnPlan(tariffPlan: string, limit: number): Promise<string[]>;
@@ -84,6 +84,8 @@ export class KnexServiceStore implements ServiceStore {
       .join('licenses as l', 'l.service_id', 's.id')
       .where('s.status', 'active')
       .where('l.state', 'bound')
+      // A trial is never renewed (SPEC.md "Trials").
+      .where((q) => q.whereNull('l.period').orWhereNot('l.period', TRIAL_PERIOD))
       .where('l.paid_until', '<', before.toISOString())
       .whereRaw('s.paid_until > l.paid_until')
       // A service whose operations are held up is skipped here, so it cannot crowd out the others every sweep.

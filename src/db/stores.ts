@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { SecretBox } from '../security/secret-box';
 import { KnexAuditStore } from './audit-store';
 import { KnexCallbackStore } from './callback-store';
+import { KnexDriftStore } from './drift-store';
 import { KnexEnumerationStore } from './enumeration-store';
 import { KnexHookEventStore } from './hook-event-store';
 import { KnexLicenseStore } from './license-store';
@@ -28,6 +29,7 @@ export function createStores(db: Knex, secretBox: SecretBox) {
     hookEvents: new KnexHookEventStore(db),
     upstreamActions: new KnexUpstreamActionStore(db),
     spendCounters: new KnexSpendCounterStore(db),
+    drift: new KnexDriftStore(db),
     audit,
   };
 }

@@ -1,4 +1,4 @@
-import type { Period } from './period';
+import type { LicensePeriod, Period } from './period';
 
 /**
  * The contract every licensing-server module keeps (one implementation per API flavour, registered in
@@ -36,7 +36,8 @@ export interface LicenseRef {
 export interface OrderParams {
   /** The upstream price-list id, e.g. `3541`. */
   priceList: string;
-  period: Period;
+  /** `trial` orders a trial license (the module's trial period code); a module without one refuses it. */
+  period: LicensePeriod;
   ip: string;
   /** The license name shown upstream; identifies the service. */
   name: string;

@@ -1,11 +1,16 @@
+import type { AdoptEvent } from './adoption';
+import type { ManualEvent } from './manual-actions';
 import type { Period } from './period';
 
 /** The events the hosting platform sends. */
 export const HOOK_EVENTS = ['open', 'prolong', 'suspend', 'resume', 'close', 'setparam'] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
 
-/** Hook events, plus `renew`: the scheduler renewing the license of an active service before it lapses. */
-export type OperationEvent = HookEvent | 'renew';
+/**
+ * Hook events, plus `renew` (the scheduler renewing the license of an active service before it lapses) and the
+ * operations a person asks for (`license.<action>`, `service.provide`, `pool.order`).
+ */
+export type OperationEvent = HookEvent | 'renew' | ManualEvent | AdoptEvent;
 
 export type OperationStatus = 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed';
 

@@ -1,5 +1,8 @@
 import type { OperationResult, ServiceFacts, ServiceStatus } from '../domain/lifecycle';
 import { licenseNameFor } from '../domain/lifecycle';
+import { ADOPT_EVENT } from '../domain/adoption';
+import { isManualEvent } from '../domain/manual-actions';
+import { isTrial } from '../domain/period';
 import { UpstreamError, UpstreamNotFoundError } from '../domain/upstream-errors';
 import type { LicenseRecord, OperationMoveContext } from '../db/license-store';
 import type { OperationRecord } from '../db/operation-store';
@@ -10,6 +13,8 @@ import { LicenseAcquirer, type ServiceTarget } from './license-acquirer';
 import { resolveLicenseNeed, type LicenseNeed, type LicenseRequirement } from './license-need';
 import { LicenseSteps } from './license-steps';
 import type { LifecycleDeps } from './lifecycle-deps';
+import { adoptLicense } from './adoption';
+import { ManualActions } from './manual-actions';
 
 /** What an operation decided; the runner commits it with the operation's final status in one transaction. */
 export interface HandlerOutcome {
@@ -51,8 +56,13 @@ export class EventHandlers {
   }
 
   async run(): Promise<HandlerOutcome> {
-    const stored = await this.deps.services.get(this.op.serviceId);
-    const service = overlay(this.op.serviceId, stored, this.op.payload, STATUS_AFTER[this.op.event]);
+    const { event, serviceId } = this.op;
+    // A person's operation (a license by hand, a service's license again, a pool order) has handlers of its own.
+    if (isManualEvent(event)) return new ManualActions(this.deps, this.op, this.checkpoints).run();
+    if (event === ADOPT_EVENT) return adoptLicense(this.deps, this.op, this.checkpoints);
+    if (serviceId === null) throw new RuleViolationError(`a "${event}" operation needs a service`);
+    const stored = await this.deps.services.get(serviceId);
+    const service = overlay(serviceId, stored, this.op.payload, STATUS_AFTER[event]);
     const held = await this.deps.licenses.findByService(service.id);
     // Reserved by an earlier attempt of this operation: still being acquired; the acquirer picks it up again.
     const license = held?.state === 'reserved' && held.operationId === this.op.id ? null : held;
@@ -61,7 +71,7 @@ export class EventHandlers {
       servicePatch: patchOf(this.op.payload, STATUS_AFTER[this.op.event]),
       bindLicenseId: bound?.id ?? null,
     });
-    switch (this.op.event) {
+    switch (event) {
       case 'open':
         return this.provide(service, license, done);
       case 'prolong':
@@ -107,7 +117,10 @@ export class EventHandlers {
     return done(acquired.license, acquired.source);
   }
 
-  /** Keeps a license paid for as long as the service is; a service with a panel but no license gets one. */
+  /**
+   * Keeps a license paid for as long as the service is; a service with a panel but no license gets one. A trial is
+   * never renewed (nor ordered again: the upstream gives one per IP).
+   */
   private async renew(
     service: ServiceView,
     license: LicenseRecord | null,
@@ -115,7 +128,7 @@ export class EventHandlers {
     const unchanged = { license, source: 'none' as const };
     if (service.status === 'closed' || (this.op.event === 'renew' && service.status !== 'active')) return unchanged;
     const need = await resolveLicenseNeed(this.deps, service);
-    if (need.kind === 'none') return unchanged;
+    if (need.kind === 'none' || isTrial(need.period) || isTrial(license?.period)) return unchanged;
     if (!license) return service.status === 'active' ? this.acquire(service, need) : unchanged;
     if (!service.paidUntil || !matches(license, need)) return unchanged;
     return {
@@ -131,6 +144,7 @@ export class EventHandlers {
     const need = await resolveLicenseNeed(this.deps, service);
     if (
       need.kind === 'license' &&
+      !isTrial(need.period) &&
       current.paidUntil &&
       current.paidUntil < now &&
       service.paidUntil &&
@@ -148,7 +162,8 @@ export class EventHandlers {
     let current = license;
     if (service.ip) current = await steps.changeIp(current, service.ip, 'ip');
     current = await steps.rename(current, licenseNameFor(service), 'name');
-    if (service.paidUntil) current = await steps.renewToCover(current, service.paidUntil, need.period);
+    if (service.paidUntil && !isTrial(need.period))
+      current = await steps.renewToCover(current, service.paidUntil, need.period);
     return current;
   }
 
@@ -160,7 +175,10 @@ export class EventHandlers {
     return new LicenseAcquirer(this.deps, this.checkpoints, this.op.id, module).acquire(target, need);
   }
 
-  /** Pooled when paid past the service and past now (plus the margin), otherwise deleted upstream. */
+  /**
+   * Pooled when paid past the service and past now (plus the margin), otherwise deleted upstream. A trial is always
+   * deleted upstream: it is never pooled.
+   */
   private async release(held: LicenseRecord, servicePaidUntil: Date | null): Promise<void> {
     const steps = await this.steps(held);
     // Decide on what the upstream says now, not on what was last recorded: a wrong "unpaid" deletes a paid license.
@@ -177,7 +195,7 @@ export class EventHandlers {
       now.getTime() + this.deps.settings.poolMarginHours * 3600_000,
       servicePaidUntil?.getTime() ?? 0,
     );
-    if (!license.paidUntil || license.paidUntil.getTime() <= keepAfter) {
+    if (isTrial(held.period) || !license.paidUntil || license.paidUntil.getTime() <= keepAfter) {
       await steps.remove(license, 'release-remove');
       return;
     }

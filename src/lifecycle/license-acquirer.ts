@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { LicensingServerModule } from '../domain/licensing-module';
 import { licenseNameFor } from '../domain/lifecycle';
+import { isTrial } from '../domain/period';
 import { poolEligibility } from '../domain/pool-eligibility';
 import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
 import type { LicenseRecord, OperationMoveContext } from '../db/license-store';
@@ -25,7 +26,8 @@ export interface Acquired {
 /**
  * Gives a service a license of the needed price list: a paid, unused one from the pool when one is eligible,
  * otherwise a new order. The license ends reserved by the operation, bound to the service's IP and name, with a
- * fresh key (for reuse), active, and paid until at least the service's paid-until date.
+ * fresh key (for reuse), active, and paid until at least the service's paid-until date. A trial need is always a
+ * new trial order, left at the trial's own expiry.
  */
 export class LicenseAcquirer {
   private readonly steps: LicenseSteps;
@@ -52,7 +54,8 @@ export class LicenseAcquirer {
       need,
     );
     if (ordered) return { license: await this.finishOrder(ordered, service, need), source: 'order' };
-    const reused = await this.fromPool(service, need, earlier);
+    // A trial is always a new trial order (one per IP upstream): never a pooled license.
+    const reused = isTrial(need.period) ? null : await this.fromPool(service, need, earlier);
     if (reused) return { license: reused, source: 'pool' };
     return { license: await this.order(service, need), source: 'order' };
   }
@@ -160,7 +163,8 @@ export class LicenseAcquirer {
     current = await this.steps.rename(current, licenseNameFor(service), 'reuse-name');
     current = await this.steps.regenerateKey(current, 'reuse-key');
     current = await this.steps.resume(current, 'reuse-resume');
-    if (service.paidUntil) current = await this.steps.renewToCover(current, service.paidUntil, need.period);
+    if (service.paidUntil && !isTrial(need.period))
+      current = await this.steps.renewToCover(current, service.paidUntil, need.period);
     this.deps.logger.info(
       { operationId: this.operationId, licenseId: license.id, serviceId: service.id },
       'pooled license reused',
@@ -242,7 +246,9 @@ export class LicenseAcquirer {
   ): Promise<LicenseRecord> {
     let current = await this.steps.readBack(license, 'order');
     if (current.status === 'ordered' || current.status === 'processing') throw this.steps.stillProcessing(current);
-    if (service.paidUntil) current = await this.steps.renewToCover(current, service.paidUntil, need.period);
+    // A trial runs for its own fixed time: it cannot be renewed to cover the service.
+    if (service.paidUntil && !isTrial(need.period))
+      current = await this.steps.renewToCover(current, service.paidUntil, need.period);
     return current;
   }
 }

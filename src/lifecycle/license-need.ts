@@ -1,20 +1,23 @@
-import { NO_PANEL, orderablePeriodsOf } from '../domain/catalog-consistency';
-import type { Period } from '../domain/period';
+import { isTrialValue, NO_PANEL, orderablePeriodsOf } from '../domain/catalog-consistency';
+import { TRIAL_PERIOD, type LicensePeriod, type Period } from '../domain/period';
 import { PeriodConfigurationError, resolveLicensePeriod } from '../domain/period-comparison';
 import { RuleViolationError } from '../errors';
 import type { LifecycleDeps } from './lifecycle-deps';
 
-/** What a service needs: no license, or one of a price list from a licensing server, for a period. */
+/**
+ * What a service needs: no license, or one of a price list from a licensing server, for a period. A `trial` period
+ * (a trial value) is always a new order: never a pooled license, never renewed.
+ */
 export type LicenseNeed =
   | { kind: 'none'; controlPanel: string }
-  | { kind: 'license'; controlPanel: string; licensingServer: string; priceList: string; period: Period };
+  | { kind: 'license'; controlPanel: string; licensingServer: string; priceList: string; period: LicensePeriod };
 
 /** A need that is a license. */
 export type LicenseRequirement = Extract<LicenseNeed, { kind: 'license' }>;
 
 /**
  * Resolves the plan's "control panel" choice (the hook's value, else the plan's default) to a price list, and the
- * service period to a license period by the provider's period comparisons.
+ * service period to a license period by the provider's period comparisons (a trial value: the trial period).
  */
 export async function resolveLicenseNeed(
   deps: Pick<LifecycleDeps, 'tariffPlans' | 'enumerations' | 'periodComparisons'>,
@@ -40,6 +43,10 @@ export async function resolveLicenseNeed(
     );
   }
   if (value.internalName === NO_PANEL) return { kind: 'none', controlPanel };
+  if (isTrialValue(value)) {
+    const base = { kind: 'license', controlPanel, licensingServer: plan.licensingServer } as const;
+    return { ...base, priceList: value.internalName, period: TRIAL_PERIOD };
+  }
   try {
     const resolution = resolveLicensePeriod({
       rules: await deps.periodComparisons.list({ licensingServer: plan.licensingServer }),

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import type { AuditStore } from '../db/audit-store';
 import type { CallbackStore } from '../db/callback-store';
+import type { DriftStore } from '../db/drift-store';
 import type { EnumerationStore } from '../db/enumeration-store';
 import type { HookEventStore } from '../db/hook-event-store';
 import type { LicenseStore } from '../db/license-store';
@@ -27,6 +28,8 @@ export interface LifecycleDeps {
   /** Paid calls per licensing server and UTC day, against `lifecycle.maxPaidCallsPerDay`. */
   spendCounters: SpendCounterStore;
   audit: AuditStore;
+  /** Reconciliation runs and the drift they found (CONTRACT.md "Reconciliation and adoption"). */
+  drift: DriftStore;
   /** Catalog reads (cached, see `catalog-cache.ts`). */
   tariffPlans: Pick<TariffPlanStore, 'get'>;
   enumerations: Pick<EnumerationStore, 'get'>;

@@ -78,14 +78,17 @@ export class OperationRunner {
           this.options.callbackDue,
           trx,
         );
-        await services.update(op.serviceId, outcome.servicePatch, now, trx);
-        if (outcome.bindLicenseId) {
-          await licenses.bind(
-            outcome.bindLicenseId,
-            op.serviceId,
-            { actor: 'worker', at: now, operationId: op.id },
-            trx,
-          );
+        // A person's operation on an unbound license, or a pool order, has no service to update or bind to.
+        if (op.serviceId !== null) {
+          await services.update(op.serviceId, outcome.servicePatch, now, trx);
+          if (outcome.bindLicenseId) {
+            await licenses.bind(
+              outcome.bindLicenseId,
+              op.serviceId,
+              { actor: 'worker', at: now, operationId: op.id },
+              trx,
+            );
+          }
         }
         await audit.record(
           {

@@ -6,6 +6,9 @@ import type { LifecycleDeps } from '../lifecycle/lifecycle-deps';
 import { OperationRunner } from '../lifecycle/operation-runner';
 import { CallbackDispatcher } from './callback-dispatcher';
 import { startMaintenance } from './maintenance';
+import type { DriftStore } from '../db/drift-store';
+import type { LicensingServerStore } from '../db/licensing-server-store';
+import { startReconcileSchedule } from './reconcile-schedule';
 import { createOperationWorker } from './operation-worker';
 import type { Relay } from './relay';
 
@@ -18,6 +21,8 @@ export async function startWorkers(options: {
   redisUrl: string;
   relay: Relay;
   logger: Logger;
+  /** Reconciliation's own stores (runs and drift, the licensing servers to reconcile). */
+  reconcile: { drift: DriftStore; licensingServers: Pick<LicensingServerStore, 'list'> };
 }) {
   const { config, deps, relay, logger } = options;
   const callbacks = config.platform.callbackUrl
@@ -57,6 +62,13 @@ export async function startWorkers(options: {
     onRenewalsQueued: () => relay.nudge(),
     logger,
   });
+  const reconciliation = await startReconcileSchedule({
+    queueName: config.worker.queueName,
+    connection: workerConnection,
+    everyMs: config.reconcile.intervalMs,
+    deps: { ...deps, ...options.reconcile },
+    logger,
+  });
   callbacks?.start(CALLBACK_INTERVAL_MS);
   logger.info({ concurrency: config.worker.concurrency, worker: runner.processName }, 'workers running');
 
@@ -81,6 +93,7 @@ export async function startWorkers(options: {
       }
       stopWatch();
       await maintenance.close();
+      await reconciliation.close();
       await callbacks?.stop();
       await workerConnection.quit().catch(() => workerConnection.disconnect());
     },

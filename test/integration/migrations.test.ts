@@ -6,6 +6,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 const DOMAIN_TABLES = [
   'audit_log',
+  'drift_items',
   'enumeration_values',
   'enumerations',
   'hook_events',
@@ -13,6 +14,7 @@ const DOMAIN_TABLES = [
   'licensing_servers',
   'operations',
   'period_comparisons',
+  'reconcile_runs',
   'services',
   'spend_counters',
   'tariff_plans',

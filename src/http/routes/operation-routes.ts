@@ -13,7 +13,8 @@ const operationSchema = z
   .object({
     id: z.string(),
     event: z.string(),
-    serviceId: z.string(),
+    /** Null for a person's operation on an unbound license, and for a pool order. */
+    serviceId: z.string().nullable(),
     status: z.enum(['queued', 'running', 'waiting', 'succeeded', 'failed']),
     attempts: z.number(),
     createdAt: z.string(),
@@ -144,6 +145,8 @@ export function operationRoutes(deps: {
           subjectType: 'operation',
           subjectId: params.id,
           serviceId: op?.serviceId ?? null,
+          licenseId: op?.licenseId ?? null,
+          operationId: params.id,
           details: { event: op?.event, serviceId: op?.serviceId },
         };
       },

@@ -80,11 +80,11 @@ export async function operationRows(h: Harness, ids?: string[]): Promise<Operati
 
 /** Audit entries of one action about one operation (written inside the transactions that matter). */
 export async function auditCount(h: Harness, action: string, operationId: string): Promise<number> {
-  const rows: Array<{ subject_id: string; details: string | null }> = await h.service.database
-    .db('audit_log')
-    .where({ action })
-    .select('subject_id', 'details');
-  return rows.filter((r) => r.subject_id === operationId || (r.details ?? '').includes(operationId)).length;
+  const rows: Array<{ subject_id: string; operation_id: string | null; details: string | null }> =
+    await h.service.database.db('audit_log').where({ action }).select('subject_id', 'operation_id', 'details');
+  return rows.filter(
+    (r) => r.operation_id === operationId || r.subject_id === operationId || (r.details ?? '').includes(operationId),
+  ).length;
 }
 
 export function sleep(ms: number): Promise<void> {
