@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
-import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import type { LifecycleDeps } from '../lifecycle/lifecycle-deps';
+import { startScheduledJob } from './scheduled-job';
 
 const RENEWALS_PER_SWEEP = 500;
 const DAY_MS = 86_400_000;
@@ -85,45 +85,17 @@ export async function startMaintenance(options: {
   onRenewalsQueued: () => void;
   logger: Logger;
 }): Promise<{ close(): Promise<void> }> {
-  const name = `${options.queueName}-maintenance`;
-  const queue = new Queue(name, { connection: options.connection });
-  queue.on('error', (err) => options.logger.debug({ err: err.message }, 'maintenance queue connection error'));
-  let closed = false;
-  // Redis may be down at start: keep trying to register the schedule without holding up start-up.
-  const register = async (delayMs: number): Promise<void> => {
-    try {
-      await queue.upsertJobScheduler(
-        'license-maintenance',
-        { every: options.everyMs },
-        { name: 'sweep', opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
-    } catch (err) {
-      if (closed) return;
-      options.logger.warn(
-        { err: (err as Error).message, retryInMs: delayMs },
-        'could not register the maintenance schedule; retrying',
-      );
-      await new Promise((r) => setTimeout(r, delayMs).unref());
-      if (!closed) return register(Math.min(delayMs * 2, 60_000));
-    }
-  };
-  const registered = register(1000);
-  const worker = new Worker(
-    name,
-    async () => {
+  return startScheduledJob({
+    queueName: `${options.queueName}-maintenance`,
+    schedulerId: 'license-maintenance',
+    job: { name: 'sweep' },
+    everyMs: options.everyMs,
+    connection: options.connection,
+    logger: options.logger,
+    process: async () => {
       const outcome = await runMaintenanceSweep(options.deps);
       if (outcome.renewals) options.onRenewalsQueued();
       return { ...outcome, pruned: await pruneExpiredRecords(options.deps, options.retention) };
     },
-    { connection: options.connection, concurrency: 1 },
-  );
-  worker.on('error', (err) => options.logger.warn({ err: err.message }, 'maintenance worker connection error'));
-  return {
-    async close() {
-      closed = true;
-      await worker.close();
-      await Promise.race([registered, new Promise((r) => setTimeout(r, 1000).unref())]);
-      await queue.close();
-    },
-  };
+  });
 }

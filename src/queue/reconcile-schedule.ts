@@ -1,8 +1,9 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { DriftStore } from '../db/drift-store';
 import { reconcileAll, reconcileServer, type ReconcileDeps } from '../lifecycle/reconciler';
+import { startScheduledJob } from './scheduled-job';
 
 /** The queue of reconciliation runs: `<worker.queueName>-reconcile`. */
 export function reconcileQueueName(queueName: string): string {
@@ -50,44 +51,20 @@ export async function startReconcileSchedule(options: {
   deps: ReconcileDeps & { licensingServers: { list(): Promise<Array<{ key: string }>> } };
   logger: Logger;
 }): Promise<{ close(): Promise<void> }> {
-  const name = reconcileQueueName(options.queueName);
-  const queue = new Queue<ReconcileJob>(name, { connection: options.connection });
-  queue.on('error', (err) => options.logger.debug({ err: err.message }, 'reconcile queue connection error'));
-  let closed = false;
-  const register = async (delayMs: number): Promise<void> => {
-    try {
-      // On the interval's grid (not at once, as BullMQ would): every process names the same first slot, so a
-      // restart neither adds a run nor postpones the next, and starting a process costs no upstream call.
-      const startDate = Math.ceil(Date.now() / options.everyMs) * options.everyMs;
-      await queue.upsertJobScheduler(
-        'license-reconcile',
-        { every: options.everyMs, startDate },
-        { name: 'all', data: { all: true }, opts: { removeOnComplete: true, removeOnFail: 100 } },
-      );
-    } catch (err) {
-      if (closed) return;
-      options.logger.warn({ err: (err as Error).message, retryInMs: delayMs }, 'could not register reconciliation');
-      await new Promise((r) => setTimeout(r, delayMs).unref());
-      if (!closed) return register(Math.min(delayMs * 2, 60_000));
-    }
-  };
-  const registered = register(1000);
-  const worker = new Worker<ReconcileJob>(
-    name,
-    async (job) => {
+  return startScheduledJob<ReconcileJob>({
+    queueName: reconcileQueueName(options.queueName),
+    schedulerId: 'license-reconcile',
+    job: { name: 'all', data: { all: true } },
+    everyMs: options.everyMs,
+    // On the interval's grid (not at once, as BullMQ would): every process names the same first slot, so a restart
+    // neither adds a run nor postpones the next, and starting a process costs no upstream call.
+    startDate: Math.ceil(Date.now() / options.everyMs) * options.everyMs,
+    connection: options.connection,
+    logger: options.logger,
+    process: async (job) => {
       if ('all' in job.data) return (await reconcileAll(options.deps, 'scheduler')).map((run) => run.id);
       const run = await options.deps.drift.getRun(job.data.runId);
       return run ? (await reconcileServer(options.deps, run)).status : 'unknown run';
     },
-    { connection: options.connection, concurrency: 1 },
-  );
-  worker.on('error', (err) => options.logger.warn({ err: err.message }, 'reconcile worker connection error'));
-  return {
-    async close() {
-      closed = true;
-      await worker.close();
-      await Promise.race([registered, new Promise((r) => setTimeout(r, 1000).unref())]);
-      await queue.close();
-    },
-  };
+  });
 }
