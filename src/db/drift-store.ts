@@ -56,6 +56,8 @@ export interface HeldLicenseFacts {
   serviceId: string | null;
   operationId: string | null;
   createdAt: string;
+  /** When the license row last changed: a row changed after the list was read is not judged by that list. */
+  updatedAt: string;
   serviceStatus: ServiceStatus | null;
   servicePaidUntil: Date | null;
 }
@@ -197,6 +199,7 @@ export class KnexDriftStore {
         'l.service_id',
         'l.operation_id',
         'l.created_at',
+        'l.updated_at',
         { service_status: 's.status', service_paid_until: 's.paid_until' },
       );
     return rows.map((r) => ({
@@ -210,6 +213,7 @@ export class KnexDriftStore {
       serviceId: r.service_id ?? null,
       operationId: r.operation_id ?? null,
       createdAt: r.created_at!,
+      updatedAt: r.updated_at!,
       serviceStatus: r.service_status as ServiceStatus | null,
       servicePaidUntil: fromDbTime(r.service_paid_until),
     }));

@@ -25,8 +25,9 @@ export type ReconcileDeps = Pick<LifecycleDeps, 'licenses' | 'upstreamActions' |
  *   recorded by then is seen;
  * - an upstream license that carries one of our order references (the checkpoint `upstream_actions` row is written
  *   before the paid call) is ours, in flight, never `unknown_upstream`;
- * - a license held `reserved` by a running operation, or recorded after the list was read, is not judged at all
- *   (the operation settles it; the next run sees it).
+ * - a license held `reserved` by a running operation, or recorded or changed after the list was read (a renewal
+ *   read back meanwhile, say), is not judged at all: the list's older word must not overwrite it (the operation
+ *   settles it; the next run sees it).
  */
 export async function reconcileServer(deps: ReconcileDeps, run: ReconcileRun): Promise<ReconcileRun> {
   if (!(await deps.drift.startRun(run.id))) return (await deps.drift.getRun(run.id)) ?? run;
@@ -88,7 +89,8 @@ function isJudged(license: HeldLicenseFacts, listedAt: Date): boolean {
   return (
     (license.state === 'bound' || license.state === 'pooled') &&
     license.operationId === null &&
-    new Date(license.createdAt) < listedAt
+    new Date(license.createdAt) < listedAt &&
+    new Date(license.updatedAt) < listedAt
   );
 }
 

@@ -37,6 +37,28 @@ describe('reconciliation: drift between the upstream account and the service', f
   };
   const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+  it('does not overwrite a license changed after the list was read (a renewal read back meanwhile) with the older list', async () => {
+    const open = await h.run(
+      'open',
+      openFacts('fresh', { paidUntil: new Date(Date.now() + 30 * DAY_MS).toISOString() }),
+    );
+    assert.equal(open.status, 'succeeded', JSON.stringify(open.error));
+    const before = (await h.service.stores.licenses.get(open.result.licenseId))!.paidUntil!.toISOString();
+    h.sandbox.editLicense(open.result.upstreamId, { expiredate: day(h.sandbox.clock.now().getTime() + 5 * DAY_MS) });
+    // As if an operation wrote the row after this run read the upstream list: the run must leave it alone.
+    const later = new Date(Date.now() + 60_000).toISOString();
+    await h.service.database.db('licenses').where({ id: open.result.licenseId }).update({ updated_at: later });
+    assert.equal((await reconcile()).status, 'succeeded');
+    assert.equal((await h.service.stores.licenses.get(open.result.licenseId))!.paidUntil!.toISOString(), before);
+    assert.deepEqual((await drift()).items, [], 'a license not judged yields no drift');
+
+    // Once the row is older than the list, the next run judges it and takes the upstream's date.
+    const earlier = new Date(Date.now() - 60_000).toISOString();
+    await h.service.database.db('licenses').where({ id: open.result.licenseId }).update({ updated_at: earlier });
+    assert.equal((await reconcile()).status, 'succeeded');
+    assert.notEqual((await h.service.stores.licenses.get(open.result.licenseId))!.paidUntil!.toISOString(), before);
+  });
+
   it('finds a license made by hand, one deleted, an expiry and an IP changed upstream; syncs dates; only reads', async () => {
     const kept = await h.run(
       'open',
