@@ -13,7 +13,7 @@ export const SANDBOX_PASSWORD = 'Sandb0x-pa55word!';
 export const DAY_MS = 86_400_000;
 
 /** The test catalog: one licensing server (the sandbox), four panel values, two plans, the seed's rule 1 → 12. */
-export function testCatalog(sandbox: SandboxHandle): CatalogConfig {
+export function testCatalog(sandbox: Pick<SandboxHandle, 'apiUrl'>): CatalogConfig {
   return {
     licensingServers: [
       {

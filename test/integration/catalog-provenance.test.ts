@@ -3,51 +3,12 @@ import pino from 'pino';
 import type { CatalogConfig } from '../../src/catalog/schemas';
 import type { Config } from '../../src/config/schema';
 import { startService, type RunningService } from '../../src/service';
+import { testCatalog } from '../helpers/lifecycle';
 import { startTestService, TEST_ADMIN_TOKEN, type TestService } from '../helpers/service';
 
-/** The configuration file's catalog: one server, one enumeration, two plans, one rule. No call goes upstream. */
+/** The configuration file's catalog: the test catalog on a licensing server no call reaches (nothing goes upstream). */
 function fileCatalog(): CatalogConfig {
-  return {
-    licensingServers: [
-      {
-        key: 'isp',
-        module: 'billmanager',
-        url: 'https://licenses.example.net/billmgr',
-        username: 'reseller',
-        password: 'file-password',
-        settings: { periodCodes: { lifetime: -100 } },
-      },
-    ],
-    enumerations: [
-      {
-        key: 'panels',
-        name: 'Server control panel',
-        values: [
-          { key: 'nopanel', name: 'Without control panel', internalName: 'nopanel' },
-          { key: 'isp-lite', name: 'ISPmanager Lite', internalName: '3541' },
-        ],
-      },
-    ],
-    tariffPlans: [
-      {
-        key: 'vps-monthly',
-        name: 'VPS monthly',
-        productType: 'vds',
-        licensingServer: 'isp',
-        enumeration: 'panels',
-        defaultValue: 'nopanel',
-      },
-      {
-        key: 'vps-yearly',
-        name: 'VPS yearly',
-        productType: 'vds',
-        licensingServer: 'isp',
-        enumeration: 'panels',
-        defaultValue: 'isp-lite',
-      },
-    ],
-    periodComparisons: [{ licensingServer: 'isp', sourcePeriod: 1, targetPeriod: 12 }],
-  };
+  return testCatalog({ apiUrl: 'https://licenses.example.net/billmgr' });
 }
 
 const apiPlan = {
