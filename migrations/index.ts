@@ -7,6 +7,8 @@ import * as spendCounters from './20261202100200_spend_counters';
 import * as licenseAudit from './20261202110000_license_audit';
 import * as manualOperations from './20261202120000_manual_operations';
 import * as drift from './20261202130000_drift';
+import * as licenseCosts from './20261202140000_license_costs';
+import * as alerts from './20261202140100_alerts';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +28,8 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202110000_license_audit', licenseAudit],
   ['20261202120000_manual_operations', manualOperations],
   ['20261202130000_drift', drift],
+  ['20261202140000_license_costs', licenseCosts],
+  ['20261202140100_alerts', alerts],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

@@ -129,8 +129,15 @@ function applyEnvironment(fileContent: unknown, env: NodeJS.ProcessEnv, defaultE
   if (env.ENCRYPTION_KEY) config.encryptionKey = env.ENCRYPTION_KEY;
   if (env.ENCRYPTION_KEY_PREVIOUS) config.encryptionKeyPrevious = env.ENCRYPTION_KEY_PREVIOUS;
   if (env.CALLBACK_SECRET) section('platform').callbackSecret = env.CALLBACK_SECRET;
+  if (env.ALERT_WEBHOOK_SECRET) section('alerts').webhookSecret = env.ALERT_WEBHOOK_SECRET;
+  if (env.ALERT_SMTP_URL && isObject(config.alerts) && isObject(config.alerts.email))
+    config.alerts.email.url = env.ALERT_SMTP_URL;
   if (env.LOG_LEVEL) section('log').level = env.LOG_LEVEL;
   return config;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function parsePort(text: string): number {

@@ -205,6 +205,47 @@ export const configSchema = z.object({
       auditDays: z.number().int().positive().default(3650),
     })
     .prefault({}),
+  alerts: z
+    .object({
+      /**
+       * When set, every alert is POSTed here when it opens, escalates and resolves, signed like callbacks. Must be
+       * `https` in production (plain `http` only to a loopback address).
+       */
+      webhookUrl: z.url().optional(),
+      /** Signs alert webhooks (env ALERT_WEBHOOK_SECRET). Default: the callback secret, else `hooks.secret`. */
+      webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
+      /** E-mail through SMTP: `url` `smtp://user:pass@host:587` or `smtps://…` (env ALERT_SMTP_URL), `from`, `to`. */
+      email: z
+        .object({
+          url: z.string().regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://'),
+          from: z.string().min(3),
+          to: z.array(z.string().min(3)).min(1),
+        })
+        .optional(),
+      /** Hours after an alert opened at which it is escalated (notified again). Default 12, 24, 36. */
+      escalateAfterHours: z.array(z.number().positive()).default([12, 24, 36]),
+      /** How often open alerts are looked at (escalation, causes gone, hourly retries). Default 1 min. */
+      sweepIntervalMs: z.number().int().min(1000).default(60_000),
+      /** A failed renewal of an active service, and an unreachable licensing server, are tried again this often. Default 1 hour. */
+      retryEveryMs: z
+        .number()
+        .int()
+        .min(1000)
+        .default(60 * 60 * 1000),
+      /** `pool_low`: licenses ordered for services in this many days while the pool had none. Default 30. */
+      poolLowWindowDays: z.number().int().positive().default(30),
+      /** Total deadline of one webhook or e-mail delivery. Default 10 s. */
+      deliveryTimeoutMs: z.number().int().positive().max(120_000).default(10_000),
+    })
+    .prefault({}),
+  metrics: z
+    .object({
+      /** Serve `GET /metrics` without a token (e.g. to a Prometheus on a private network). Default false. */
+      public: z.boolean().default(false),
+      /** Gauges read from the database (pool, alerts, money) are cached this long between scrapes. Default 5 s. */
+      cacheMs: z.number().int().min(0).default(5000),
+    })
+    .prefault({}),
   /** Licensing servers, enumerations, tariff plans and period comparisons applied idempotently at start. */
   catalog: catalogConfigSchema.optional(),
 });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { SecretBox } from '../security/secret-box';
+import { KnexAlertNotificationStore } from './alert-notification-store';
 import { KnexAuditStore } from './audit-store';
 import { KnexCallbackStore } from './callback-store';
 import { KnexDriftStore } from './drift-store';
@@ -30,6 +31,7 @@ export function createStores(db: Knex, secretBox: SecretBox) {
     upstreamActions: new KnexUpstreamActionStore(db),
     spendCounters: new KnexSpendCounterStore(db),
     drift: new KnexDriftStore(db),
+    alertNotifications: new KnexAlertNotificationStore(db),
     audit,
   };
 }

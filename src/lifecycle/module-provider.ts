@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CatalogService } from '../catalog/catalog-service';
 import type { LicensingModuleDefinition, LicensingServerModule } from '../domain/licensing-module';
 import { ModuleConfigurationError } from '../domain/upstream-errors';
+import { observeModule, type UpstreamCallObserver } from './observed-module';
 
 /** Gives the module instance for a licensing server, kept between operations so its session is reused. */
 export interface ModuleProvider {
@@ -20,6 +21,8 @@ export class CachingModuleProvider implements ModuleProvider {
     private readonly logger: Logger,
     /** How long an instance is used without checking whether its licensing server was changed. */
     private readonly recheckAfterMs = 2000,
+    /** Told of every upstream call of every instance (metrics, alerts). */
+    private readonly observers: readonly UpstreamCallObserver[] = [],
   ) {}
 
   async forServer(licensingServer: string): Promise<LicensingServerModule> {
@@ -36,9 +39,13 @@ export class CachingModuleProvider implements ModuleProvider {
       throw new ModuleConfigurationError(
         `licensing server "${licensingServer}" names unknown module "${connection.module}"`,
       );
-    const module = definition.create(
-      { ...connection, settings: definition.parseSettings(connection.settings) },
-      { logger: this.logger.child({ licensingServer }) },
+    const module = observeModule(
+      definition.create(
+        { ...connection, settings: definition.parseSettings(connection.settings) },
+        { logger: this.logger.child({ licensingServer }) },
+      ),
+      licensingServer,
+      this.observers,
     );
     this.instances.set(licensingServer, { updatedAt: server.updatedAt, checkedAt: Date.now(), module });
     return module;

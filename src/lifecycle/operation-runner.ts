@@ -11,11 +11,17 @@ import type { LifecycleDeps } from './lifecycle-deps';
 
 export type RunVerdict = 'skipped' | 'lease-lost' | AttemptOutcome['status'];
 
+/** What an attempt took and, when it did not succeed, the error's code. */
+export interface AttemptFacts {
+  durationMs: number;
+  errorCode: string | null;
+}
+
 export interface OperationRunnerOptions {
   /** Whether a finished operation is to be delivered to the platform's callback URL. */
   callbackDue: boolean;
-  /** Told after every attempt, so the next operation of the service is enqueued at once. */
-  onAttemptFinished?: (op: OperationRecord, verdict: RunVerdict) => void;
+  /** Told after every attempt, so the next operation of the service is enqueued at once (and for metrics). */
+  onAttemptFinished?: (op: OperationRecord, verdict: RunVerdict, attempt: AttemptFacts) => void;
 }
 
 /**
@@ -50,21 +56,27 @@ export class OperationRunner {
       },
       Math.max(250, Math.floor(settings.leaseMs / 3)),
     );
+    const started = performance.now();
     let verdict: RunVerdict;
+    let errorCode: string | null = null;
     try {
-      verdict = await this.attempt(op, owner);
+      ({ verdict, errorCode } = await this.attempt(op, owner));
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
       verdict = 'lease-lost';
+      errorCode = error.code;
     } finally {
       clearInterval(heartbeat);
     }
     log.info({ verdict }, 'operation attempt ended');
-    this.options.onAttemptFinished?.(op, verdict);
+    this.options.onAttemptFinished?.(op, verdict, { durationMs: performance.now() - started, errorCode });
     return verdict;
   }
 
-  private async attempt(op: OperationRecord, owner: string): Promise<RunVerdict> {
+  private async attempt(
+    op: OperationRecord,
+    owner: string,
+  ): Promise<{ verdict: Exclude<RunVerdict, 'skipped' | 'lease-lost'>; errorCode: string | null }> {
     const { db, operations, services, licenses, audit } = this.deps;
     try {
       const outcome = await new EventHandlers(this.deps, op, owner).run();
@@ -105,7 +117,7 @@ export class OperationRunner {
         );
       });
       crashPoint(`after-commit:${op.event}`);
-      return 'succeeded';
+      return { verdict: 'succeeded', errorCode: null };
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
       const outcome = await this.outcomeOfFailure(op, error);
@@ -135,7 +147,7 @@ export class OperationRunner {
           { error: outcome.error, notBefore: outcome.notBefore },
           `operation will be tried again (${outcome.status})`,
         );
-      return outcome.status;
+      return { verdict: outcome.status, errorCode: outcome.error?.code ?? null };
     }
   }
 

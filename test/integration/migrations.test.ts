@@ -5,11 +5,14 @@ import { migrateToLatest, rollbackAll } from '../../src/db/database';
 import { createTestDatabase, type TestDatabase } from '../helpers/database';
 
 const DOMAIN_TABLES = [
+  'alert_notifications',
+  'alerts',
   'audit_log',
   'drift_items',
   'enumeration_values',
   'enumerations',
   'hook_events',
+  'license_costs',
   'licenses',
   'licensing_servers',
   'operations',
