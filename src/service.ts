@@ -29,6 +29,7 @@ import { HookIntake } from './lifecycle/intake';
 import { ManualIntake } from './lifecycle/manual-intake';
 import type { LifecycleDeps } from './lifecycle/lifecycle-deps';
 import { CachingModuleProvider } from './lifecycle/module-provider';
+import type { UpstreamCallObserver } from './lifecycle/observed-module';
 import { startWorkers } from './queue/start-workers';
 import { ReconcileRequests } from './queue/reconcile-schedule';
 import { queueAdoptions } from './lifecycle/adoption';
@@ -111,13 +112,15 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     const storedTimeouts = (await catalog.listLicensingServers()).map((server) => moduleTimeoutMs(server.settings));
     assertWorkerTiming(config, Math.max(0, ...storedTimeouts), 'the stored licensing servers');
 
+    // Told of every licensing-server call: metrics count them, alerts learn whether a server answers.
+    const upstreamObservers: UpstreamCallObserver[] = [];
     const deps: LifecycleDeps = {
       db,
       ...stores,
       tariffPlans: catalogCache.tariffPlans,
       enumerations: catalogCache.enumerations,
       periodComparisons: catalogCache.periodComparisons,
-      modules: new CachingModuleProvider(catalog, findLicensingModule, logger),
+      modules: new CachingModuleProvider(catalog, findLicensingModule, logger, undefined, upstreamObservers),
       settings: {
         ...config.lifecycle,
         leaseMs: config.worker.leaseMs,
