@@ -47,13 +47,15 @@ export function outcomeOf(error: unknown): UpstreamCallOutcome {
   return 'error';
 }
 
-/** Wraps a module so that every call is reported to the observers; the calls themselves are unchanged. */
+/**
+ * Wraps a module so that every call is reported to the observers (read at each call: observers added after the
+ * module was made are told too); the calls themselves are unchanged.
+ */
 export function observeModule(
   module: LicensingServerModule,
   licensingServer: string,
   observers: readonly UpstreamCallObserver[],
 ): LicensingServerModule {
-  if (observers.length === 0) return module;
   const observed = {} as Record<UpstreamFunction, unknown>;
   for (const fn of FUNCTIONS) {
     const call = (module[fn] as (...args: unknown[]) => Promise<unknown>).bind(module);
