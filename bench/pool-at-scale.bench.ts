@@ -126,6 +126,7 @@ function claimFor(i: number, random: () => number): PoolClaim {
   return {
     licensingServer: pick(SERVERS, random),
     priceList: pick(PRICE_LISTS, random),
+    avoided: { price: null, tariffPlan: null, period: 12 },
     paidAfter: new Date(now.getTime() + 24 * 3600_000),
     ip: `10.${Math.floor(random() * 4)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}`,
     ipChangeCutoff: startOfMonthUtc(now),

@@ -80,6 +80,7 @@ export class CatalogService {
         username: body.username,
         passwordEncrypted: this.deps.secretBox.encrypt(body.password, passwordLocation(key)),
         settings: settings as Record<string, unknown>,
+        prices: body.prices ?? null,
         managedBy,
       },
       this.deps.now(),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRIAL_PERIOD } from '../domain/period';
+import type { Prices } from '../domain/prices';
 
 /**
  * The request shapes of the provider catalog. The admin API validates with them, the config file's `catalog`
@@ -14,14 +15,52 @@ export const periodSchema = z
   .union([z.number().int().positive().max(1200), z.literal('lifetime')])
   .meta({ description: 'A positive whole number of months, or "lifetime".' });
 
+const PRICE_LIST_ID = /^\d{1,18}$/;
+/** A period key of a price: a whole number of months up to 1200, `lifetime` or `trial` (see `domain/period.ts`). */
+const isPricePeriodKey = (key: string) =>
+  key === 'lifetime' || key === TRIAL_PERIOD || (/^[1-9]\d{0,3}$/.test(key) && Number(key) <= 1200);
+const amountSchema = z.number().min(0).max(999_999_999_999).meta({ description: 'An amount of money, at least 0.' });
+
+export const pricesSchema = z
+  .object({
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/, 'currency is a 3-letter ISO 4217 code, e.g. "EUR"')
+      .meta({ description: 'ISO 4217 code of every amount, e.g. "EUR".' }),
+  })
+  .catchall(z.record(z.string(), amountSchema))
+  .superRefine((prices, ctx) => {
+    for (const [priceList, amounts] of Object.entries(prices)) {
+      if (priceList === 'currency') continue;
+      if (!PRICE_LIST_ID.test(priceList))
+        ctx.addIssue({ code: 'custom', path: [priceList], message: 'a price list is named by its id (digits)' });
+      for (const period of Object.keys(amounts as Record<string, number>).filter((key) => !isPricePeriodKey(key)))
+        ctx.addIssue({
+          code: 'custom',
+          path: [priceList, period],
+          message: 'a period is a whole number of months (1–1200), "lifetime" or "trial"',
+        });
+    }
+  })
+  .meta({
+    description:
+      'What the licensing server charges: `currency`, and per price-list id the amount per period ' +
+      '(`{"currency": "EUR", "3541": {"1": 10, "12": 100, "lifetime": 500, "trial": 0}}`). Orders, renewals and ' +
+      'pool reuses are priced with the prices of their moment.',
+  });
+
 export const licensingServerBodySchema = z.object({
   module: z.string().min(1).meta({ description: 'The module id, e.g. "billmanager".' }),
   url: z.url({ protocol: /^https?$/ }).meta({ description: 'The licensing API endpoint URL.' }),
   username: z.string().min(1).max(255),
   password: z.string().min(1).max(1024).meta({ description: 'Stored encrypted; never returned.', writeOnly: true }),
   settings: z.record(z.string(), z.unknown()).default({}).meta({ description: "The module's settings." }),
+  prices: pricesSchema.nullish(),
 });
-export type LicensingServerBody = z.infer<typeof licensingServerBodySchema>;
+/** With `prices` typed as the domain reads them (zod's inferred type cannot say "`currency`, else price lists"). */
+export type LicensingServerBody = Omit<z.infer<typeof licensingServerBodySchema>, 'prices'> & {
+  prices?: Prices | null;
+};
 
 export const enumerationValueSchema = z.object({
   key: catalogKeySchema,

@@ -16,6 +16,8 @@ export function licensingServerView(record: LicensingServerRecord) {
     url: record.url,
     username: record.username,
     settings: record.settings,
+    /** Null when none are known. */
+    prices: record.prices,
     managedBy: record.managedBy,
     createdAt: record.createdAt,
     updatedAt: record.updatedAt,

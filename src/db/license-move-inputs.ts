@@ -1,5 +1,6 @@
 import type { Period } from '../domain/period';
 import type { PoolEligibility } from '../domain/pool-eligibility';
+import type { Money } from '../domain/prices';
 import type { LicensePeriod, LicenseRecord, UpstreamFacts } from './license-rows';
 
 // The inputs of the license moves (`license-moves.ts`), and what a sync changed.
@@ -11,6 +12,17 @@ export interface LicenseMoveContext {
   at: Date;
   /** The operation the move belongs to, if any. */
   operationId?: string | null;
+}
+
+/**
+ * What a paid move (an order, a renewal) or a pool reuse is recorded at in `license_costs`, priced by the caller with
+ * the prices of that moment.
+ */
+export interface CostFacts {
+  /** The price of the period moved (for a reuse: the order it avoided); null when no price is known. */
+  price: Money | null;
+  /** The service's tariff plan at that moment; null without a service (an order into the pool). */
+  tariffPlan: string | null;
 }
 
 /** A move made by an operation (the license is held for it). */
@@ -29,6 +41,8 @@ export interface OrderedLicense {
   serviceId: string | null;
   /** The reference the order carried upstream, by which a lost reply is found. */
   orderReference: string;
+  /** What the order cost. */
+  cost: CostFacts;
 }
 
 /** A live upstream license nobody here knew, as read upstream: it becomes a pooled license of ours. */
@@ -48,6 +62,8 @@ export interface PoolClaim extends PoolEligibility {
   ip: string;
   operationId: string;
   serviceId: string;
+  /** What the claim avoids: an order of `priceList` for the period the service's need resolved to. */
+  avoided: CostFacts & { period: LicensePeriod };
 }
 
 /** Why a license goes (back) to the pool. */
@@ -67,8 +83,8 @@ export interface Renewal {
   paidUntilBefore: Date;
   /** The new paid-until as far as known when the renewal settles (the read-back that follows records the exact). */
   paidUntil: Date | null;
-  /** What it cost, when prices are known. */
-  cost?: number | null;
+  /** What it cost. */
+  cost: CostFacts;
 }
 
 /** The fields an upstream read changes, as `{field: {from, to}}` (an activation key only as `changed`). */

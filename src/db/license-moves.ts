@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { SecretBox } from '../security/secret-box';
 import { KnexAuditStore, type AuditStore } from './audit-store';
+import { KnexLicenseCostStore } from './license-cost-store';
 import {
   changedFacts,
   type AdoptedLicense,
@@ -38,6 +39,8 @@ export class KnexLicenseMoves {
     protected readonly db: Knex,
     secretBox: SecretBox,
     private readonly audit: AuditStore = new KnexAuditStore(db),
+    /** Orders, renewals and reuses are priced in the transaction of their move (the savings report reads them). */
+    private readonly costs = new KnexLicenseCostStore(db),
   ) {
     this.rows = new LicenseRowMapper(secretBox);
   }
@@ -79,7 +82,7 @@ export class KnexLicenseMoves {
       .select('id');
     const claimant = { ...by, operationId: claim.operationId };
     for (const { id } of candidates) {
-      const claimed = await this.claimAgain(id, claim.serviceId, claimant, trx);
+      const claimed = await this.claimAgain(id, claim, claimant, trx);
       if (claimed) return claimed;
     }
     return candidates.length === CLAIM_CANDIDATES
@@ -89,12 +92,23 @@ export class KnexLicenseMoves {
 
   /**
    * `license.claimed`: reserves one given pooled license for the operation, without the eligibility rule (a license
-   * an earlier attempt of the same operation had ordered or prepared); null when it is no longer pooled.
+   * an earlier attempt of the same operation had ordered or prepared); null when it is no longer pooled. A claim that
+   * `avoided` an order is a reuse: its cost row (and the audit row's `costAvoided`) say what the order would have cost.
    */
-  claimAgain(id: string, serviceId: string, by: OperationMoveContext, trx?: Knex): Promise<LicenseRecord | null> {
+  claimAgain(
+    id: string,
+    holder: { serviceId: string; avoided?: PoolClaim['avoided'] },
+    by: OperationMoveContext,
+    trx?: Knex,
+  ): Promise<LicenseRecord | null> {
+    const { serviceId, avoided } = holder;
     return this.move(id, 'license.claimed', by, trx, {
       change: { state: 'reserved', service_id: serviceId, operation_id: by.operationId, pooled_at: null },
       only: (q) => q.where({ state: 'pooled' }),
+      details: avoided ? () => ({ period: avoided.period, costAvoided: avoided.price }) : undefined,
+      also: async (t, before) => {
+        if (avoided) await this.costs.record('reuse', { ...before, serviceId }, avoided, by, t);
+      },
     });
   }
 
@@ -134,8 +148,9 @@ export class KnexLicenseMoves {
         period: renewal.period,
         paidUntilBefore: renewal.paidUntilBefore.toISOString(),
         paidUntil: renewal.paidUntil?.toISOString() ?? null,
-        cost: renewal.cost ?? null,
+        cost: renewal.cost.price,
       }),
+      also: (t, before) => this.costs.record('renewal', before, { ...renewal.cost, period: renewal.period }, by, t),
     });
   }
 
@@ -163,6 +178,7 @@ export class KnexLicenseMoves {
       },
       only: (q) => q.whereIn('state', ['bound', 'reserved']),
       details: () => ({ reason: why.reason, ...(why.refused ? { refused: why.refused } : {}) }),
+      also: (t, before) => this.forgetUnservedReuse(before, by, t),
     });
   }
 
@@ -183,6 +199,7 @@ export class KnexLicenseMoves {
     return this.move(id, 'license.deleted', by, trx, {
       change: { state: 'released', status: 'deleted', service_id: null, operation_id: null },
       details: () => ({ reason }),
+      also: (t, before) => this.forgetUnservedReuse(before, by, t),
     });
   }
 
@@ -262,8 +279,16 @@ export class KnexLicenseMoves {
         upstreamId: license.upstreamId,
         priceList: license.priceList,
         period: license.period,
+        // Adoption is no cost: the license was paid for elsewhere.
+        ...(adopted ? {} : { cost: license.cost.price }),
       });
+      if (!adopted) await this.costs.record('order', license, { ...license.cost, period: license.period }, by, t);
     });
+  }
+
+  /** A claim that goes back to the pool (or is found gone) before its operation succeeded served no one. */
+  private async forgetUnservedReuse(before: LicenseRecord, by: LicenseMoveContext, trx: Knex): Promise<void> {
+    if (before.state === 'reserved' && by.operationId) await this.costs.forgetReuse(before.id, by.operationId, trx);
   }
 
   /**
@@ -279,6 +304,8 @@ export class KnexLicenseMoves {
       change: Partial<LicenseRow>;
       only?: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
       details?: (before: LicenseRecord) => Record<string, unknown>;
+      /** More writes of the same move (its cost row), in its transaction, once the license has moved. */
+      also?: (trx: Knex, before: LicenseRecord) => Promise<void>;
     },
   ): Promise<LicenseRecord | null> {
     return this.inTransaction(trx, async (t) => {
@@ -292,6 +319,7 @@ export class KnexLicenseMoves {
       if (changed !== 1) return null;
       // A move that unbinds names the service the license leaves.
       await this.record(action, id, how.change.service_id ?? before.serviceId, by, t, how.details?.(before));
+      await how.also?.(t, before);
       return this.get(id, t);
     });
   }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Prices } from '../domain/prices';
 import type { SecretLocation } from '../security/secret-box';
 import { handOverToApi, managedByFromDb, type ManagedBy } from './catalog-provenance';
 import { fromJson, toJson } from './columns';
@@ -16,6 +17,8 @@ export interface LicensingServerRecord {
   /** The SecretBox envelope of the password, bound to {@link passwordLocation} of this key. */
   passwordEncrypted: string;
   settings: Record<string, unknown>;
+  /** What it charges, or null when unknown (orders and renewals are then recorded unpriced). */
+  prices: Prices | null;
   managedBy: ManagedBy;
   createdAt: string;
   updatedAt: string;
@@ -39,6 +42,7 @@ interface Row {
   username: string;
   password_encrypted: string;
   settings: string;
+  prices: string | null;
   managed_by: string;
   created_at: string;
   updated_at: string;
@@ -61,6 +65,7 @@ export class KnexLicensingServerStore implements LicensingServerStore {
       username: record.username,
       password_encrypted: record.passwordEncrypted,
       settings: toJson(record.settings),
+      prices: record.prices ? toJson(record.prices) : null,
       managed_by: record.managedBy,
       updated_at: at,
     };
@@ -98,6 +103,7 @@ function toRecord(row: Row): LicensingServerRecord {
     username: row.username,
     passwordEncrypted: row.password_encrypted,
     settings: fromJson<Record<string, unknown>>(row.settings) ?? {},
+    prices: fromJson<Prices>(row.prices),
     managedBy: managedByFromDb(row.managed_by),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

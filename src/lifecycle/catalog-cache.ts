@@ -1,9 +1,11 @@
 import type { EnumerationRecord, EnumerationStore } from '../db/enumeration-store';
+import type { LicensingServerRecord, LicensingServerStore } from '../db/licensing-server-store';
 import type { PeriodComparisonRecord, PeriodComparisonStore } from '../db/period-comparison-store';
 import type { TariffPlanRecord, TariffPlanStore } from '../db/tariff-plan-store';
 
 /**
- * The catalog reads every operation makes (tariff plan, enumeration, period comparisons), kept for a short time.
+ * The catalog reads every operation makes (tariff plan, enumeration, period comparisons, the licensing server's
+ * prices), kept for a short time.
  * This process forgets them at once when it changes the catalog; other processes see a change within `ttlMs`.
  */
 export class CatalogCache {
@@ -11,6 +13,7 @@ export class CatalogCache {
 
   constructor(
     private readonly stores: {
+      licensingServers: LicensingServerStore;
       tariffPlans: TariffPlanStore;
       enumerations: EnumerationStore;
       periodComparisons: PeriodComparisonStore;
@@ -23,6 +26,15 @@ export class CatalogCache {
     return {
       get: (key) =>
         this.read(`plan:${key}`, () => this.stores.tariffPlans.get(key)) as Promise<TariffPlanRecord | null>,
+    };
+  }
+
+  get licensingServers(): Pick<LicensingServerStore, 'get'> {
+    return {
+      get: (key) =>
+        this.read(`server:${key}`, () =>
+          this.stores.licensingServers.get(key),
+        ) as Promise<LicensingServerRecord | null>,
     };
   }
 

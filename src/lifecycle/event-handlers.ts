@@ -131,8 +131,9 @@ export class EventHandlers {
     if (need.kind === 'none' || isTrial(need.period) || isTrial(license?.period)) return unchanged;
     if (!license) return service.status === 'active' ? this.acquire(service, need) : unchanged;
     if (!service.paidUntil || !matches(license, need)) return unchanged;
+    const steps = await this.steps(license);
     return {
-      license: await (await this.steps(license)).renewToCover(license, service.paidUntil, need.period),
+      license: await steps.renewToCover(license, service.paidUntil, need.period, service.tariffPlan),
       source: 'none',
     };
   }
@@ -150,7 +151,7 @@ export class EventHandlers {
       service.paidUntil &&
       service.paidUntil > now
     ) {
-      current = await steps.renewToCover(current, service.paidUntil, need.period);
+      current = await steps.renewToCover(current, service.paidUntil, need.period, service.tariffPlan);
       current = await steps.refresh(current);
     }
     return this.deps.settings.suspendWithService ? steps.resume(current, 'resume') : current;
@@ -163,14 +164,15 @@ export class EventHandlers {
     if (service.ip) current = await steps.changeIp(current, service.ip, 'ip');
     current = await steps.rename(current, licenseNameFor(service), 'name');
     if (service.paidUntil && !isTrial(need.period))
-      current = await steps.renewToCover(current, service.paidUntil, need.period);
+      current = await steps.renewToCover(current, service.paidUntil, need.period, service.tariffPlan);
     return current;
   }
 
   private async acquire(service: ServiceView, need: LicenseRequirement) {
     if (!service.ip)
       throw new RuleViolationError('the service has no IP to put on a license', { field: 'ip' }, 'invalid_service');
-    const target: ServiceTarget = { id: service.id, name: service.name, ip: service.ip, paidUntil: service.paidUntil };
+    const { id, name, ip, paidUntil, tariffPlan } = service;
+    const target: ServiceTarget = { id, name, ip, paidUntil, tariffPlan };
     const module = await this.deps.modules.forServer(need.licensingServer);
     return new LicenseAcquirer(this.deps, this.checkpoints, this.op.id, module).acquire(target, need);
   }

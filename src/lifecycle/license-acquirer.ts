@@ -4,18 +4,21 @@ import { licenseNameFor } from '../domain/lifecycle';
 import { isTrial } from '../domain/period';
 import { poolEligibility } from '../domain/pool-eligibility';
 import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
-import type { LicenseRecord, OperationMoveContext } from '../db/license-store';
+import type { LicenseRecord, OperationMoveContext, PoolClaim } from '../db/license-store';
 import type { UpstreamActionRecord } from '../db/upstream-action-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
 import type { LicenseRequirement } from './license-need';
 import { LicenseSteps } from './license-steps';
+import { priceNow } from './pricing';
 
 export interface ServiceTarget {
   id: string;
   name: string | null;
   ip: string;
   paidUntil: Date | null;
+  /** Its tariff plan, which the costs of its license are recorded under. */
+  tariffPlan: string | null;
 }
 
 export interface Acquired {
@@ -87,11 +90,14 @@ export class LicenseAcquirer {
     earlier: UpstreamActionRecord[],
   ): Promise<LicenseRecord | null> {
     const skip: string[] = [];
+    // A reuse avoids the order the need would otherwise have placed: its price now is the cost avoided.
+    const price = await priceNow(this.deps, need.licensingServer, need.priceList, need.period);
+    const avoided = { price, tariffPlan: service.tariffPlan, period: need.period };
     for (;;) {
       const by = this.by();
       const candidate =
         (await this.deps.licenses.findReservedBy(this.operationId)) ??
-        (await this.preparedEarlier(service, need, earlier, skip)) ??
+        (await this.preparedEarlier(service, need, earlier, skip, avoided)) ??
         // Claimed under the lease: a worker that lost the operation cannot take a license for it.
         (await this.checkpoints.write((trx) =>
           this.deps.licenses.claimFromPool(
@@ -102,6 +108,7 @@ export class LicenseAcquirer {
               ip: service.ip,
               operationId: this.operationId,
               serviceId: service.id,
+              avoided,
             },
             by,
             skip,
@@ -129,6 +136,7 @@ export class LicenseAcquirer {
     need: LicenseRequirement,
     earlier: UpstreamActionRecord[],
     skip: readonly string[],
+    avoided: PoolClaim['avoided'],
   ): Promise<LicenseRecord | null> {
     for (const action of earlier) {
       if (action.kind !== 'regenerate_key' || action.state !== 'done' || !action.licenseId) continue;
@@ -140,15 +148,23 @@ export class LicenseAcquirer {
         license.priceList === need.priceList &&
         !skip.includes(license.id);
       if (!fits) continue;
-      const reclaimed = await this.reclaim(license, service);
+      const reclaimed = await this.reclaim(license, service, avoided);
       if (reclaimed) return reclaimed;
     }
     return null;
   }
 
-  /** Takes a pooled license back for this operation, under its lease; null if another claim was quicker. */
-  private reclaim(license: LicenseRecord, service: ServiceTarget): Promise<LicenseRecord | null> {
-    return this.checkpoints.write((trx) => this.deps.licenses.claimAgain(license.id, service.id, this.by(), trx));
+  /**
+   * Takes a pooled license back for this operation, under its lease; null if another claim was quicker. A license
+   * being reused (not one this operation ordered) says which order it `avoided`.
+   */
+  private reclaim(
+    license: LicenseRecord,
+    service: ServiceTarget,
+    avoided?: PoolClaim['avoided'],
+  ): Promise<LicenseRecord | null> {
+    const holder = { serviceId: service.id, avoided };
+    return this.checkpoints.write((trx) => this.deps.licenses.claimAgain(license.id, holder, this.by(), trx));
   }
 
   private async reuse(
@@ -164,7 +180,7 @@ export class LicenseAcquirer {
     current = await this.steps.regenerateKey(current, 'reuse-key');
     current = await this.steps.resume(current, 'reuse-resume');
     if (service.paidUntil && !isTrial(need.period))
-      current = await this.steps.renewToCover(current, service.paidUntil, need.period);
+      current = await this.steps.renewToCover(current, service.paidUntil, need.period, service.tariffPlan);
     this.deps.logger.info(
       { operationId: this.operationId, licenseId: license.id, serviceId: service.id },
       'pooled license reused',
@@ -189,6 +205,7 @@ export class LicenseAcquirer {
 
   private async order(service: ServiceTarget, need: LicenseRequirement): Promise<LicenseRecord> {
     const reference = await this.checkpoints.nextReference(`${this.operationId}.order`);
+    const price = await priceNow(this.deps, need.licensingServer, need.priceList, need.period);
     const params = {
       priceList: need.priceList,
       period: need.period,
@@ -219,6 +236,7 @@ export class LicenseAcquirer {
             name: params.name,
             serviceId: service.id,
             orderReference: reference,
+            cost: { price, tariffPlan: service.tariffPlan },
           },
           this.by(),
           trx,
@@ -248,7 +266,7 @@ export class LicenseAcquirer {
     if (current.status === 'ordered' || current.status === 'processing') throw this.steps.stillProcessing(current);
     // A trial runs for its own fixed time: it cannot be renewed to cover the service.
     if (service.paidUntil && !isTrial(need.period))
-      current = await this.steps.renewToCover(current, service.paidUntil, need.period);
+      current = await this.steps.renewToCover(current, service.paidUntil, need.period, service.tariffPlan);
     return current;
   }
 }

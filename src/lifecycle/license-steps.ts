@@ -9,6 +9,7 @@ import { addMonths } from '../domain/lifecycle';
 import { LeaseLostError, ReadBackError, RenewalLimitError, ServiceError, UpstreamProcessingError } from '../errors';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
+import { priceNow } from './pricing';
 
 const sha256 = (text: string | null) => (text === null ? null : crypto.createHash('sha256').update(text).digest('hex'));
 
@@ -140,8 +141,14 @@ export class LicenseSteps {
    * `renewal_limit` before anything is paid. Before it pays, it reads the expiry from the upstream once: a renewal
    * made there by other means (by hand, say) is not paid again. Each renewal is a paid call of its own; the new
    * expiry is read back after it as a separate step, so that a failed read never hides a renewal that was paid.
+   * Each renewal is priced as it is paid, and recorded under `tariffPlan` (its service's; null for none).
    */
-  async renewToCover(license: LicenseRecord, target: Date, period: Period): Promise<LicenseRecord> {
+  async renewToCover(
+    license: LicenseRecord,
+    target: Date,
+    period: Period,
+    tariffPlan: string | null,
+  ): Promise<LicenseRecord> {
     const family = `${this.operationId}.prolong.${license.id}`;
     let current = license;
     let readDue: boolean | undefined;
@@ -159,6 +166,7 @@ export class LicenseSteps {
       if (current.paidUntil === null) throw this.stillProcessing(current);
       await this.assertWithinRenewalLimit(current.paidUntil, target, period, family);
       const paidUntilBefore = current.paidUntil.toISOString();
+      const cost = { price: await priceNow(this.deps, license.licensingServer, license.priceList, period), tariffPlan };
       await this.checkpoints.perform({
         kind: 'prolong',
         reference: await this.checkpoints.nextReference(family),
@@ -175,7 +183,8 @@ export class LicenseSteps {
         },
         onDone: async (trx, done) => {
           const before = new Date(paidUntilBefore);
-          const renewal = { period, paidUntilBefore: before, paidUntil: this.renewedUntil(before, period, done) };
+          const paidUntil = this.renewedUntil(before, period, done);
+          const renewal = { period, paidUntilBefore: before, paidUntil, cost };
           await this.deps.licenses.renewed(license.id, renewal, this.by(), trx);
         },
       });

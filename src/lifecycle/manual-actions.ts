@@ -10,6 +10,7 @@ import { LicenseAcquirer } from './license-acquirer';
 import { resolveLicenseNeed } from './license-need';
 import { LicenseSteps } from './license-steps';
 import type { LifecycleDeps } from './lifecycle-deps';
+import { priceNow } from './pricing';
 
 type LicenseRequest = Extract<ManualRequest, { kind: 'license' }>;
 type PoolOrderRequest = Extract<ManualRequest, { kind: 'pool-order' }>;
@@ -51,9 +52,13 @@ export class ManualActions {
     const steps = await this.steps(license);
     let current: LicenseRecord | null = license;
     switch (request.action) {
-      case 'renew':
-        current = await steps.renewToCover(license, new Date(request.renewUntil!), request.period!);
+      case 'renew': {
+        // Its cost is recorded under the tariff plan of the service that holds the license, if one does.
+        const holder = license.serviceId ? await this.deps.services.get(license.serviceId) : null;
+        const plan = holder?.tariffPlan ?? null;
+        current = await steps.renewToCover(license, new Date(request.renewUntil!), request.period!, plan);
         break;
+      }
       case 'suspend':
         current = await steps.suspend(license, 'manual-suspend');
         break;
@@ -107,7 +112,13 @@ export class ManualActions {
       throw new RuleViolationError('the service has no IP to put on a license', { field: 'ip' }, 'invalid_service');
     const module = await this.deps.modules.forServer(need.licensingServer);
     const acquired = await new LicenseAcquirer(this.deps, this.checkpoints, this.op.id, module).acquire(
-      { id: service.id, name: service.name, ip: service.ip, paidUntil: service.paidUntil },
+      {
+        id: service.id,
+        name: service.name,
+        ip: service.ip,
+        paidUntil: service.paidUntil,
+        tariffPlan: service.tariffPlan,
+      },
       need,
     );
     return {
@@ -125,6 +136,7 @@ export class ManualActions {
     const module = await this.deps.modules.forServer(request.licensingServer);
     if (!(await this.deps.licenses.get(request.licenseId))) {
       const reference = await this.checkpoints.nextReference(`${this.op.id}.order`);
+      const price = await priceNow(this.deps, request.licensingServer, request.priceList, request.period);
       const params = {
         priceList: request.priceList,
         period: request.period,
@@ -155,6 +167,7 @@ export class ManualActions {
               name: params.name,
               serviceId: null,
               orderReference: reference,
+              cost: { price, tariffPlan: null },
             },
             this.by(),
             trx,

@@ -60,6 +60,7 @@ describe('two pool claims racing for one license (PostgreSQL)', () => {
   const claimFor = (serviceId: string): PoolClaim => ({
     licensingServer: 'isp',
     priceList: '3541',
+    avoided: { price: null, tariffPlan: null, period: 12 },
     paidAfter: now,
     ip: `203.0.113.${serviceId.length}`,
     ipChangeCutoff: new Date(now.getTime() - 40 * 86_400_000),
