@@ -25,6 +25,11 @@ export const REDACTED_PATHS = [
   '*.encryptionKey',
   'encryptionKeyPrevious',
   '*.encryptionKeyPrevious',
+  // The SMTP URL of alert e-mail carries the SMTP password (`smtp://user:pass@host`).
+  'email.url',
+  '*.email.url',
+  'alerts.email.url',
+  '*.alerts.email.url',
 ];
 
 export function createLogger(options: { level: string; name?: string }): Logger {

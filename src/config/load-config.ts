@@ -3,7 +3,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { z } from 'zod';
 import { ConfigError } from '../errors';
-import { assertCallbackUrlAllowed } from './callback-url';
+import { assertOutboundUrlAllowed } from './callback-url';
 import { assembleTokens, hasAdminToken, rejectRetiredTokenField } from './auth-tokens';
 import { environmentFromVariable, resolveEnvironment, type Environment } from './environment';
 import { configSchema, type Config, type ParsedConfig } from './schema';
@@ -50,7 +50,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   rejectRetiredTokenField(fileContent);
   const parsed = validate(applyEnvironment(fileContent, env, defaultEnv));
   assertWorkerTiming(parsed, longestConfiguredTimeoutMs(parsed.catalog));
-  assertCallbackUrlAllowed(parsed.platform.callbackUrl, parsed.env);
+  assertOutboundUrlAllowed('platform.callbackUrl', parsed.platform.callbackUrl, parsed.env);
+  assertOutboundUrlAllowed('alerts.webhookUrl', parsed.alerts.webhookUrl, parsed.env);
   const isProduction = parsed.env === 'production';
   const varDir = path.resolve(cwd, parsed.varDir);
   const needsAdminToken = !hasAdminToken(parsed.auth.tokens, env);

@@ -28,8 +28,8 @@ export async function runMaintenanceSweep(deps: LifecycleDeps): Promise<{ renewa
 const PRUNE_BATCH = 1000;
 
 /**
- * Retention (`retention.*`): forgets processed hook events and delivered callback records after `hookEventsDays`,
- * and audit rows after `auditDays`.
+ * Retention (`retention.*`): forgets processed hook events, delivered callback records and delivered alert
+ * notifications after `hookEventsDays`, and audit rows after `auditDays`.
  *
  * What is kept, and why that is safe for money:
  * - Operation rows are never pruned: the money rules read them (the order of a service's operations, the
@@ -43,17 +43,18 @@ const PRUNE_BATCH = 1000;
  *   of a service that holds its license keeps it), and bounded like any hook by the money guards.
  */
 export async function pruneExpiredRecords(
-  deps: Pick<LifecycleDeps, 'hookEvents' | 'callbacks' | 'audit' | 'now' | 'logger'>,
+  deps: Pick<LifecycleDeps, 'hookEvents' | 'callbacks' | 'alertNotifications' | 'audit' | 'now' | 'logger'>,
   retention: Config['retention'],
-): Promise<{ hookEvents: number; callbacks: number; audit: number }> {
+): Promise<{ hookEvents: number; callbacks: number; alertNotifications: number; audit: number }> {
   const now = deps.now().getTime();
   const hookEventsBefore = new Date(now - retention.hookEventsDays * DAY_MS);
   const pruned = {
     hookEvents: await deps.hookEvents.pruneProcessedBefore(hookEventsBefore, PRUNE_BATCH),
     callbacks: await deps.callbacks.forgetDeliveredBefore(hookEventsBefore, PRUNE_BATCH),
+    alertNotifications: await deps.alertNotifications.pruneDeliveredBefore(hookEventsBefore, PRUNE_BATCH),
     audit: await deps.audit.pruneBefore(new Date(now - retention.auditDays * DAY_MS), PRUNE_BATCH),
   };
-  if (pruned.hookEvents || pruned.callbacks || pruned.audit) deps.logger.info({ pruned }, 'retention sweep');
+  if (Object.values(pruned).some((count) => count > 0)) deps.logger.info({ pruned }, 'retention sweep');
   return pruned;
 }
 
@@ -72,6 +73,11 @@ async function queueRenewal(deps: LifecycleDeps, serviceId: string): Promise<boo
   });
 }
 
+/** The queue of the maintenance sweep: `<worker.queueName>-maintenance`. */
+export function maintenanceQueueName(queueName: string): string {
+  return `${queueName}-maintenance`;
+}
+
 /**
  * Runs the sweep through a BullMQ job scheduler, so that however many worker processes there are, one sweep runs
  * per interval.
@@ -86,7 +92,7 @@ export async function startMaintenance(options: {
   logger: Logger;
 }): Promise<{ close(): Promise<void> }> {
   return startScheduledJob({
-    queueName: `${options.queueName}-maintenance`,
+    queueName: maintenanceQueueName(options.queueName),
     schedulerId: 'license-maintenance',
     job: { name: 'sweep' },
     everyMs: options.everyMs,

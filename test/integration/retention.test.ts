@@ -51,7 +51,7 @@ describe('retention: the sweep prunes old hook events, callback records and audi
     ]);
 
     const pruned = await pruneExpiredRecords(lifecycleDepsFor(h.service), RETENTION);
-    assert.deepEqual(pruned, { hookEvents: 1, callbacks: 2, audit: 1 });
+    assert.deepEqual(pruned, { hookEvents: 1, callbacks: 2, alertNotifications: 0, audit: 1 });
 
     assert.equal(await hookEvent('evt-ret-old'), undefined, 'a hook event finished 91 days ago is pruned');
     assert.ok(await hookEvent('evt-ret-recent'), 'a recent hook event is kept');
@@ -71,6 +71,7 @@ describe('retention: the sweep prunes old hook events, callback records and audi
     assert.deepEqual(await pruneExpiredRecords(lifecycleDepsFor(h.service), RETENTION), {
       hookEvents: 0,
       callbacks: 0,
+      alertNotifications: 0,
       audit: 0,
     });
   });

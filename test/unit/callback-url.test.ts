@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assertCallbackUrlAllowed } from '../../src/config/callback-url';
+import { assertOutboundUrlAllowed } from '../../src/config/callback-url';
 import { loadConfig } from '../../src/config/load-config';
 import { ConfigError } from '../../src/errors';
 
@@ -33,11 +33,28 @@ describe('platform.callbackUrl: https in production, plain http only to loopback
       'http://[::1]/cb',
       'http://localhost/cb',
     ])
-      assert.doesNotThrow(() => assertCallbackUrlAllowed(url, 'production'), url);
+      assert.doesNotThrow(() => assertOutboundUrlAllowed('platform.callbackUrl', url, 'production'), url);
   });
 
   it('development allows plain http anywhere; no environment allows other schemes', () => {
-    assert.doesNotThrow(() => assertCallbackUrlAllowed('http://billing.example.net/cb', 'development'));
-    assert.throws(() => assertCallbackUrlAllowed('ftp://billing.example.net/cb', 'development'), ConfigError);
+    assert.doesNotThrow(() =>
+      assertOutboundUrlAllowed('platform.callbackUrl', 'http://billing.example.net/cb', 'development'),
+    );
+    assert.throws(
+      () => assertOutboundUrlAllowed('platform.callbackUrl', 'ftp://billing.example.net/cb', 'development'),
+      ConfigError,
+    );
+  });
+
+  it('the same rule holds for alerts.webhookUrl, naming that field', () => {
+    const file = path.join(dir, 'alerts.json');
+    fs.writeFileSync(file, JSON.stringify({ alerts: { webhookUrl: 'http://alerts.example.net/hook' } }));
+    assert.throws(
+      () => loadConfig({ configPath: file, cwd: dir, env: { NODE_ENV: 'production' } }),
+      (error: unknown) => error instanceof ConfigError && /^alerts\.webhookUrl: must be https/.test(error.message),
+    );
+    assert.doesNotThrow(() =>
+      assertOutboundUrlAllowed('alerts.webhookUrl', 'http://127.0.0.1:9000/hook', 'production'),
+    );
   });
 });

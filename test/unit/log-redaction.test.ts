@@ -30,3 +30,16 @@ describe('log redaction of the encryption keys', () => {
     assert.equal(text().match(/\[redacted\]/g)?.length, 4);
   });
 });
+
+describe('log redaction of the alert SMTP URL', () => {
+  it('never writes the SMTP URL (it holds the password), in the config or in an e-mail section', () => {
+    const smtpUrl = `smtp://alerts:${crypto.randomBytes(8).toString('hex')}@mail.example.net:587`;
+    const { logger, text } = recordingLogger();
+    logger.info({ alerts: { email: { url: smtpUrl, from: 'lm@example.net' } } }, 'config');
+    logger.info({ config: { alerts: { email: { url: smtpUrl } } } }, 'nested config');
+    logger.info({ email: { url: smtpUrl } }, 'section');
+    assert.equal(text().includes(smtpUrl), false);
+    assert.equal(text().match(/\[redacted\]/g)?.length, 3);
+    assert.ok(text().includes('lm@example.net'), 'the rest stays');
+  });
+});
