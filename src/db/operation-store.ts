@@ -99,7 +99,7 @@ export interface OperationStore {
   /** The head operation of each service that is ready to run: what the relay puts on the queue. */
   listRunnable(now: Date, limit: number): Promise<Array<{ id: string; attempts: number; updatedAt: string }>>;
   /** Puts a failed or waiting operation back to run now; null when its status does not allow it. */
-  retry(id: string, now: Date): Promise<OperationRecord | null>;
+  retry(id: string, now: Date, trx?: Knex): Promise<OperationRecord | null>;
   /** Whether an earlier operation of the same service (without a service: of the same license) is not yet settled. */
   isBehind(op: Ordering, trx?: Knex): Promise<boolean>;
 }
@@ -263,15 +263,15 @@ export class KnexOperationStore implements OperationStore {
       .select('o.id', 'o.attempts', 'o.updated_at as updatedAt');
   }
 
-  async retry(id: string, now: Date): Promise<OperationRecord | null> {
-    const changed = await this.db(TABLE).where({ id }).whereIn('status', ['failed', 'waiting']).update({
+  async retry(id: string, now: Date, trx: Knex = this.db): Promise<OperationRecord | null> {
+    const changed = await trx(TABLE).where({ id }).whereIn('status', ['failed', 'waiting']).update({
       status: 'queued',
       not_before: null,
       finished_at: null,
       callback_state: null,
       updated_at: now.toISOString(),
     });
-    return changed === 1 ? this.get(id) : null;
+    return changed === 1 ? this.get(id, trx) : null;
   }
 
   async isBehind(op: Ordering, trx: Knex = this.db): Promise<boolean> {

@@ -115,6 +115,7 @@ export class OperationRunner {
           now,
           trx,
         );
+        await this.deps.alertSignals.attemptSucceeded(op, trx);
       });
       crashPoint(`after-commit:${op.event}`);
       return { verdict: 'succeeded', errorCode: null };
@@ -139,6 +140,7 @@ export class OperationRunner {
             trx,
           );
         }
+        await this.deps.alertSignals.attemptFailed(op, outcome, trx);
       });
       const log = this.deps.logger.child({ operationId: op.id, serviceId: op.serviceId });
       if (outcome.status === 'failed') log.error({ error: outcome.error }, 'operation failed; a person must look');
