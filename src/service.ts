@@ -14,16 +14,24 @@ import { createHttpApp } from './http/app';
 import { catalogRoutes } from './http/routes/catalog-routes';
 import { healthRoutes } from './http/routes/health-routes';
 import { hookRoutes } from './http/routes/hook-routes';
+import { alertRoutes } from './http/routes/alert-routes';
 import { auditRoutes } from './http/routes/audit-routes';
+import { reportRoutes } from './http/routes/report-routes';
 import { licenseRoutes } from './http/routes/license-routes';
 import { licensingServerCheckRoutes } from './http/routes/licensing-server-check-routes';
 import { manualRoutes } from './http/routes/manual-routes';
 import { operationRoutes } from './http/routes/operation-routes';
 import { reconcileRoutes } from './http/routes/reconcile-routes';
 import { startHttpServer } from './infra/http-server';
+import { startMetricsListener } from './http/metrics-listener';
+import { createQueueDashboard, QUEUE_DASHBOARD_PATH } from './http/queue-dashboard';
+import { bearerCredentials } from './http/guards';
+import { metricsRoutes } from './http/routes/metrics-routes';
+import { ServiceMetrics } from './metrics/service-metrics';
 import { ensureRedis } from './infra/redis-runtime';
 import { watchRedisConnection } from './infra/redis-watchdog';
 import { moduleTimeoutMs } from './domain/worker-timing';
+import { AlertBook } from './lifecycle/alert-book';
 import { CatalogCache } from './lifecycle/catalog-cache';
 import { HookIntake } from './lifecycle/intake';
 import { ManualIntake } from './lifecycle/manual-intake';
@@ -46,6 +54,8 @@ const CATALOG_CACHE_TTL_MS = 2000;
 export interface RunningService {
   /** Where the HTTP API listens, when this process serves it. */
   url: string | null;
+  /** Where a worker process serves its own `/metrics` (`metrics.port`), when it does. */
+  metricsUrl: string | null;
   db: Knex;
   stores: Stores;
   catalog: CatalogService;
@@ -114,13 +124,18 @@ export async function startService(config: Config, logger: Logger, role: Role = 
 
     // Told of every licensing-server call: metrics count them, alerts learn whether a server answers.
     const upstreamObservers: UpstreamCallObserver[] = [];
+    const alertBook = new AlertBook({ db, ...stores, config: config.alerts, logger, now: () => new Date() });
+    upstreamObservers.push(alertBook.observeUpstreamCall);
+    stack.push(() => alertBook.idle());
     const deps: LifecycleDeps = {
       db,
       ...stores,
+      licensingServers: catalogCache.licensingServers,
       tariffPlans: catalogCache.tariffPlans,
       enumerations: catalogCache.enumerations,
       periodComparisons: catalogCache.periodComparisons,
       modules: new CachingModuleProvider(catalog, findLicensingModule, logger, undefined, upstreamObservers),
+      alertSignals: alertBook,
       settings: {
         ...config.lifecycle,
         leaseMs: config.worker.leaseMs,
@@ -132,6 +147,11 @@ export async function startService(config: Config, logger: Logger, role: Role = 
     const queue = createOperationQueue(config.worker.queueName, producer);
     queue.on('error', (err) => logger.debug({ err: err.message }, 'queue connection error'));
     stack.push(() => queue.close());
+    // The process serving the API also serves the state gauges (database, queue); every process counts its own work.
+    const metrics = new ServiceMetrics(
+      role === 'worker' ? {} : { state: { store: stores.metrics, operationQueue: queue, config, logger } },
+    );
+    upstreamObservers.push(metrics.activity.observeUpstreamCall);
     // Re-adding a job BullMQ still holds is a no-op, so it is done only now and then, and at once after a reconnect.
     const relay = new Relay(stores.operations, queue, logger, { reenqueueAfterMs: config.worker.relayIntervalMs * 10 });
     producer.on('ready', () => relay.forgetEnqueued());
@@ -148,12 +168,32 @@ export async function startService(config: Config, logger: Logger, role: Role = 
         relay,
         logger,
         reconcile: { drift: stores.drift, licensingServers: stores.licensingServers },
+        onAttemptFinished: metrics.activity.observeAttempt,
+        alertSweep: {
+          book: alertBook,
+          deps: {
+            ...deps,
+            ...stores,
+            settings: { ...config.alerts, poolMarginHours: config.lifecycle.poolMarginHours },
+            onRetried: () => relay.nudge(),
+          },
+        },
       });
       stack.push(() => workers.close(config.worker.shutdownGraceMs));
     }
 
     let url: string | null = null;
+    let metricsUrl: string | null = null;
+    if (role === 'worker' && config.metrics.port !== undefined) {
+      const listening = await startMetricsListener(metrics, config, config.metrics.port, { ...stores, logger });
+      stack.push(() => listening.close());
+      metricsUrl = listening.url;
+    }
     if (role !== 'worker') {
+      const credentials = [bearerCredentials(config.auth.tokens)];
+      const { queueName } = config.worker;
+      const dashboard = createQueueDashboard({ operationQueue: queue, queueName, connection: producer, credentials });
+      stack.push(() => dashboard.close());
       const intake = new HookIntake(deps);
       const app = createHttpApp({
         logger,
@@ -176,6 +216,8 @@ export async function startService(config: Config, logger: Logger, role: Role = 
             onQueued: (operations) => operations.forEach((op) => relay.enqueueAccepted(op)),
           }),
           ...auditRoutes(stores),
+          ...reportRoutes({ ...stores, poolMarginHours: config.lifecycle.poolMarginHours }),
+          ...alertRoutes(stores),
           ...reconcileRoutes({
             ...stores,
             requestRun: (server, requestedBy) => reconcileRequests.request(server, requestedBy, new Date()),
@@ -184,7 +226,9 @@ export async function startService(config: Config, logger: Logger, role: Role = 
           }),
           ...catalogRoutes(catalog, periodComparisons),
           ...licensingServerCheckRoutes(catalog, findLicensingModule, logger),
+          ...metricsRoutes(metrics, config.metrics),
         ],
+        mounts: [{ path: QUEUE_DASHBOARD_PATH, handlers: dashboard.handlers }],
       });
       const listening = await startHttpServer(app, config.http);
       // Stopping begins here: no new hooks are taken while running operations finish.
@@ -195,7 +239,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
         config.http.tls ? 'HTTPS API listening' : 'HTTP API listening',
       );
     }
-    return { url, db, stores, catalog, relay, sandbox, stop };
+    return { url, metricsUrl, db, stores, catalog, relay, sandbox, stop };
   } catch (error) {
     await stop();
     throw error;

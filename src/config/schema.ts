@@ -244,6 +244,11 @@ export const configSchema = z.object({
       public: z.boolean().default(false),
       /** Gauges read from the database (pool, alerts, money) are cached this long between scrapes. Default 5 s. */
       cacheMs: z.number().int().min(0).default(5000),
+      /**
+       * A process of role `worker` serves no API; with this set it serves its own `GET /metrics` (its operation and
+       * upstream counters, same tokens) on `http.host` at this port. Default: none.
+       */
+      port: z.number().int().min(0).max(65535).optional(),
     })
     .prefault({}),
   /** Licensing servers, enumerations, tariff plans and period comparisons applied idempotently at start. */

@@ -23,6 +23,11 @@ export interface HttpAppOptions {
   routes: readonly AnyRouteSpec[];
   /** Hooks under `/v1/hooks/` are signed with this secret; the signature is checked on the raw body first. */
   hooks?: { secret: string; toleranceSeconds: number };
+  /**
+   * Pages served beside the API and outside its route table (the queue dashboard): each mount's handlers check
+   * their own caller; errors answer in the contract's shape.
+   */
+  mounts?: ReadonlyArray<{ path: string; handlers: RequestHandler[] }>;
 }
 
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -76,6 +81,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
     recordAdminWrite: (actor, write) => options.audit.record({ actor: actor.name, ...write }, new Date()),
   });
   app.use(router);
+  for (const mount of options.mounts ?? []) app.use(mount.path, ...mount.handlers);
   app.use(notFoundHandler);
   app.use(errorMiddleware(options.logger));
   return app;

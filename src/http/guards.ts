@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { ForbiddenError, UnauthorizedError, UnsupportedMediaTypeError } from '../errors';
 import type { Actor, BearerToken, TokenRole } from './access';
 
@@ -10,27 +10,48 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /**
- * `Authorization: Bearer <token>` of one of `roles`, or 401 `unauthorized` (no token, an unknown one) or 403
- * `forbidden` (a known token whose role does not reach). The token is compared with every configured token, each in
- * constant time and without stopping at a match, so the answer time does not tell which one nearly matched. The
- * caller is left in `res.locals.actor` (read it with `actorOf`).
+ * Says who is calling from one kind of credential, or null when the request carries none of its kind that it knows.
+ * Bearer tokens are the only kind today; a guard takes a list, so another (a console session) can be added beside.
  */
-export function requireRole(tokens: readonly BearerToken[], roles: readonly TokenRole[]): RequestHandler {
-  return (req, res, next) => {
+export type CredentialSource = (req: Request) => Actor | null;
+
+/**
+ * `Authorization: Bearer <token>`. The token is compared with every configured token, each in constant time and
+ * without stopping at a match, so the answer time does not tell which one nearly matched.
+ */
+export function bearerCredentials(tokens: readonly BearerToken[]): CredentialSource {
+  return (req) => {
     const match = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
     const caller = match ? findToken(tokens, match[1]!) : undefined;
-    if (!caller) {
+    return caller ? { name: caller.name, role: caller.role } : null;
+  };
+}
+
+/**
+ * A caller of one of `roles`, found by the first credential source that knows the request, or 401 `unauthorized`
+ * (no credential, an unknown one) or 403 `forbidden` (a known caller whose role does not reach). The caller is left
+ * in `res.locals.actor` (read it with `actorOf`).
+ */
+export function requireCaller(sources: readonly CredentialSource[], roles: readonly TokenRole[]): RequestHandler {
+  return (req, res, next) => {
+    let actor: Actor | null = null;
+    for (const source of sources) actor ??= source(req);
+    if (!actor) {
       next(new UnauthorizedError('a valid bearer token is required'));
       return;
     }
-    if (!roles.includes(caller.role)) {
-      next(new ForbiddenError(`the role "${caller.role}" of this token does not reach this route`, { roles }));
+    if (!roles.includes(actor.role)) {
+      next(new ForbiddenError(`the role "${actor.role}" of this token does not reach this route`, { roles }));
       return;
     }
-    const actor: Actor = { name: caller.name, role: caller.role };
     res.locals.actor = actor;
     next();
   };
+}
+
+/** `Authorization: Bearer <token>` of one of `roles` (see `requireCaller`). */
+export function requireRole(tokens: readonly BearerToken[], roles: readonly TokenRole[]): RequestHandler {
+  return requireCaller([bearerCredentials(tokens)], roles);
 }
 
 function findToken(tokens: readonly BearerToken[], presented: string): BearerToken | undefined {

@@ -42,6 +42,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[], info: { ve
               ...(response.schema
                 ? { content: { 'application/json': { schema: jsonSchema(response.schema, 'output') } } }
                 : {}),
+              ...(response.mediaType ? { content: { [response.mediaType]: { schema: { type: 'string' } } } } : {}),
             },
           ],
         ),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { catalogKeySchema, enumerationValueSchema, periodSchema } from '../catalog/schemas';
+import { catalogKeySchema, enumerationValueSchema, periodSchema, pricesSchema } from '../catalog/schemas';
 
 /** Shapes of the answers, for `/v1/openapi.json`. */
 
@@ -27,6 +27,7 @@ export const licensingServerSchema = z
     url: z.string(),
     username: z.string(),
     settings: z.record(z.string(), z.unknown()),
+    prices: pricesSchema.nullable(),
     managedBy,
     ...timestamps,
   })

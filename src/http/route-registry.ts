@@ -7,10 +7,12 @@ import { actorOf } from './guards';
 
 export type { RouteAuth } from './access';
 
-/** What a handler returns: a status and a JSON body (none for 204). */
+/** What a handler returns: a status and a JSON body (none for 204), or a text body of `contentType`. */
 export interface RouteResult {
   status: number;
   body?: unknown;
+  /** Sends `body` (a string) as is with this content type instead of as JSON (e.g. `GET /metrics`). */
+  contentType?: string;
 }
 
 export interface RouteContext<B, Q, P> {
@@ -52,7 +54,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   body?: B;
   query?: Q;
   params?: P;
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** `mediaType` names a non-JSON answer (e.g. `text/plain`); `schema` describes a JSON one. */
+  responses: Record<number, { description: string; schema?: z.ZodType; mediaType?: string }>;
   handler: (ctx: RouteContext<z.output<B>, z.output<Q>, z.output<P>>) => Promise<RouteResult>;
   /**
    * Required of every write under `/v1/admin/`: what the write touched, recorded in the audit trail right after the
@@ -120,6 +123,7 @@ export function mountRoutes(router: Router, routes: readonly AnyRouteSpec[], opt
         await options.recordAdminWrite(ctx.actor, await route.audit(ctx, result));
       }
       if (result.body === undefined) res.status(result.status).end();
+      else if (result.contentType) res.status(result.status).type(result.contentType).send(String(result.body));
       else res.status(result.status).json(result.body);
     });
   }

@@ -3,7 +3,10 @@ import { watchRedisConnection } from '../infra/redis-watchdog';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema';
 import type { LifecycleDeps } from '../lifecycle/lifecycle-deps';
-import { OperationRunner } from '../lifecycle/operation-runner';
+import { OperationRunner, type OperationRunnerOptions } from '../lifecycle/operation-runner';
+import { alertChannelsFromConfig } from '../alerts/channels-from-config';
+import { AlertDispatcher } from './alert-dispatcher';
+import { startAlertSweep, type AlertSweepSetup } from './alert-sweep-schedule';
 import { CallbackDispatcher } from './callback-dispatcher';
 import { startMaintenance } from './maintenance';
 import type { DriftStore } from '../db/drift-store';
@@ -13,6 +16,8 @@ import { createOperationWorker } from './operation-worker';
 import type { Relay } from './relay';
 
 const CALLBACK_INTERVAL_MS = 2000;
+/** How often due alert notifications are looked for, besides the nudges after each operation attempt. */
+const ALERT_DELIVERY_INTERVAL_MS = 5000;
 
 /** The worker side of a process: operation workers, the scheduled maintenance sweep, and callback delivery. */
 export async function startWorkers(options: {
@@ -23,6 +28,10 @@ export async function startWorkers(options: {
   logger: Logger;
   /** Reconciliation's own stores (runs and drift, the licensing servers to reconcile). */
   reconcile: { drift: DriftStore; licensingServers: Pick<LicensingServerStore, 'list'> };
+  /** Told after every operation attempt, with its verdict and duration (the metrics count them). */
+  onAttemptFinished?: OperationRunnerOptions['onAttemptFinished'];
+  /** The alert book and what its scheduled sweep reads and writes. */
+  alertSweep: AlertSweepSetup;
 }) {
   const { config, deps, relay, logger } = options;
   const callbacks = config.platform.callbackUrl
@@ -36,11 +45,23 @@ export async function startWorkers(options: {
         maxReplyBytes: config.platform.callbackMaxReplyBytes,
       })
     : null;
+  const alertChannels = alertChannelsFromConfig(config);
+  const alertDispatcher =
+    alertChannels.length > 0
+      ? new AlertDispatcher({
+          store: deps.alertNotifications,
+          channels: alertChannels,
+          logger,
+          timeoutMs: config.alerts.deliveryTimeoutMs,
+        })
+      : null;
   const runner = new OperationRunner(deps, {
     callbackDue: callbacks !== null,
-    onAttemptFinished: () => {
+    onAttemptFinished: (op, verdict, attempt) => {
+      options.onAttemptFinished?.(op, verdict, attempt);
       relay.nudge();
       callbacks?.nudge();
+      alertDispatcher?.nudge();
     },
   });
   const workerConnection = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
@@ -69,11 +90,22 @@ export async function startWorkers(options: {
     deps: { ...deps, ...options.reconcile },
     logger,
   });
+  const alertSweep = await startAlertSweep({
+    queueName: config.worker.queueName,
+    connection: workerConnection,
+    everyMs: config.alerts.sweepIntervalMs,
+    setup: options.alertSweep,
+    logger,
+    onSwept: () => alertDispatcher?.nudge(),
+  });
   callbacks?.start(CALLBACK_INTERVAL_MS);
+  alertDispatcher?.start(ALERT_DELIVERY_INTERVAL_MS);
   logger.info({ concurrency: config.worker.concurrency, worker: runner.processName }, 'workers running');
 
   return {
     runner,
+    /** Delivers alert notifications; null when no channel is configured. Nudge it after an alert changed. */
+    alertDispatcher,
     /** Waits for running operations up to `graceMs`; anything still running then is left to its lease. */
     async close(graceMs: number) {
       const graceful = worker.close();
@@ -94,7 +126,10 @@ export async function startWorkers(options: {
       stopWatch();
       await maintenance.close();
       await reconciliation.close();
+      await alertSweep.close();
+      await options.alertSweep.book.idle();
       await callbacks?.stop();
+      await alertDispatcher?.stop();
       await workerConnection.quit().catch(() => workerConnection.disconnect());
     },
   };

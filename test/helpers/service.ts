@@ -62,7 +62,9 @@ export async function startTestService(overrides: Partial<Config> = {}, role: Ro
       }
       const response = await fetch(url + path, { method, headers: { ...headers, ...options.headers }, body });
       const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
+      // JSON answers are parsed; others (the Prometheus text of /metrics, the queue dashboard's HTML) stay text.
+      const json = /json/.test(response.headers.get('content-type') ?? '');
+      return { status: response.status, body: text ? (json ? JSON.parse(text) : text) : null };
     },
     async close() {
       await service.stop();
