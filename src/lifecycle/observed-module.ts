@@ -63,16 +63,24 @@ export function observeModule(
       const started = performance.now();
       const report = (outcome: UpstreamCallOutcome, errorCode: string | null) => {
         const durationMs = performance.now() - started;
-        for (const observer of observers) observer({ licensingServer, fn, outcome, durationMs, errorCode });
+        for (const observer of observers) {
+          // An observer's failure must never turn a call that went through (a paid order) into one that failed.
+          try {
+            observer({ licensingServer, fn, outcome, durationMs, errorCode });
+          } catch {
+            // Observers log their own failures; the call's outcome stands.
+          }
+        }
       };
+      let result: unknown;
       try {
-        const result = await call(...args);
-        report('ok', null);
-        return result;
+        result = await call(...args);
       } catch (error) {
         report(outcomeOf(error), (error as { code?: unknown }).code?.toString() ?? null);
         throw error;
       }
+      report('ok', null);
+      return result;
     };
   }
   return observed as unknown as LicensingServerModule;
