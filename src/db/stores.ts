@@ -3,6 +3,7 @@ import type { SecretBox } from '../security/secret-box';
 import { KnexAlertNotificationStore } from './alert-notification-store';
 import { KnexAuditStore } from './audit-store';
 import { KnexCallbackStore } from './callback-store';
+import { KnexConsoleSessionStore } from './console-session-store';
 import { KnexDriftStore } from './drift-store';
 import { KnexEnumerationStore } from './enumeration-store';
 import { KnexHookEventStore } from './hook-event-store';
@@ -32,6 +33,7 @@ export function createStores(db: Knex, secretBox: SecretBox) {
     spendCounters: new KnexSpendCounterStore(db),
     drift: new KnexDriftStore(db),
     alertNotifications: new KnexAlertNotificationStore(db),
+    consoleSessions: new KnexConsoleSessionStore(db),
     audit,
   };
 }

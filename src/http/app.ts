@@ -23,6 +23,11 @@ export interface HttpAppOptions {
   routes: readonly AnyRouteSpec[];
   /** Hooks under `/v1/hooks/` are signed with this secret; the signature is checked on the raw body first. */
   hooks?: { secret: string; toleranceSeconds: number };
+  /**
+   * The provider console, served at `/console` to browsers (forms, a session cookie): none of the API's bearer or
+   * JSON rules apply to it, and it is not in the OpenAPI document. It calls the API like any client.
+   */
+  console?: RequestHandler;
 }
 
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -30,6 +35,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLogger(options.logger));
+  if (options.console) app.use('/console', options.console);
   if (options.hooks) {
     // Only the known events: an unknown one is a plain 404, signed or not.
     app.use(
