@@ -9,6 +9,7 @@ import * as manualOperations from './20261202120000_manual_operations';
 import * as drift from './20261202130000_drift';
 import * as licenseCosts from './20261202140000_license_costs';
 import * as alerts from './20261202140100_alerts';
+import * as consoleSessions from './20261202150000_console_sessions';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202130000_drift', drift],
   ['20261202140000_license_costs', licenseCosts],
   ['20261202140100_alerts', alerts],
+  ['20261202150000_console_sessions', consoleSessions],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

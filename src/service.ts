@@ -10,6 +10,7 @@ import type { Config } from './config/schema';
 import { assertWorkerTiming, workerTimingEnforced } from './config/startup-checks';
 import { createDatabase, databaseKind, migrateToLatest, pingDatabase } from './db/database';
 import { createStores, type Stores } from './db/stores';
+import { createConsoleRouter } from './console/console-router';
 import { createHttpApp } from './http/app';
 import { catalogRoutes } from './http/routes/catalog-routes';
 import { healthRoutes } from './http/routes/health-routes';
@@ -195,6 +196,7 @@ export async function startService(config: Config, logger: Logger, role: Role = 
       const dashboard = createQueueDashboard({ operationQueue: queue, queueName, connection: producer, credentials });
       stack.push(() => dashboard.close());
       const intake = new HookIntake(deps);
+      let loopbackUrl: string | null = null;
       const app = createHttpApp({
         logger,
         tokens: config.auth.tokens,
@@ -229,7 +231,17 @@ export async function startService(config: Config, logger: Logger, role: Role = 
           ...metricsRoutes(metrics, config.metrics),
         ],
         mounts: [{ path: QUEUE_DASHBOARD_PATH, handlers: dashboard.handlers }],
+        console: createConsoleRouter({
+          tokens: config.auth.tokens,
+          sessions: stores.consoleSessions,
+          apiUrl: () => loopbackUrl,
+          logger,
+        }),
       });
+      // The console calls the API over plain HTTP on loopback: no certificate to match, whatever `http.tls` says.
+      const loopback = await startHttpServer(app, { ...config.http, host: '127.0.0.1', port: 0, tls: undefined });
+      stack.push(() => loopback.close());
+      loopbackUrl = loopback.url;
       const listening = await startHttpServer(app, config.http);
       // Stopping begins here: no new hooks are taken while running operations finish.
       stack.push(() => listening.close());

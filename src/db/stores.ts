@@ -5,6 +5,7 @@ import { KnexAlertNotificationStore } from './alert-notification-store';
 import { KnexAlertStore } from './alert-store';
 import { KnexAuditStore } from './audit-store';
 import { KnexCallbackStore } from './callback-store';
+import { KnexConsoleSessionStore } from './console-session-store';
 import { KnexDriftStore } from './drift-store';
 import { KnexEnumerationStore } from './enumeration-store';
 import { KnexHookEventStore } from './hook-event-store';
@@ -44,6 +45,8 @@ export function createStores(db: Knex, secretBox: SecretBox) {
     /** What the alerts judge by (services, licenses, operations, the catalog). */
     alertFacts: new KnexAlertFacts(db),
     metrics: new KnexMetricsStore(db),
+    /** Signed-in console sessions (hashes only). */
+    consoleSessions: new KnexConsoleSessionStore(db),
     audit,
   };
 }

@@ -28,6 +28,11 @@ export interface HttpAppOptions {
    * their own caller; errors answer in the contract's shape.
    */
   mounts?: ReadonlyArray<{ path: string; handlers: RequestHandler[] }>;
+  /**
+   * The provider console, served at `/console` to browsers (forms, a session cookie): none of the API's bearer or
+   * JSON rules apply to it, and it is not in the OpenAPI document. It calls the API like any client.
+   */
+  console?: RequestHandler;
 }
 
 export function createHttpApp(options: HttpAppOptions): Express {
@@ -35,6 +40,7 @@ export function createHttpApp(options: HttpAppOptions): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestLogger(options.logger));
+  if (options.console) app.use('/console', options.console);
   if (options.hooks) {
     // Only the known events: an unknown one is a plain 404, signed or not.
     app.use(

@@ -54,7 +54,8 @@ export function requireRole(tokens: readonly BearerToken[], roles: readonly Toke
   return requireCaller([bearerCredentials(tokens)], roles);
 }
 
-function findToken(tokens: readonly BearerToken[], presented: string): BearerToken | undefined {
+/** The configured token equal to `presented`, compared with each in constant time; undefined when none is. */
+export function findToken(tokens: readonly BearerToken[], presented: string): BearerToken | undefined {
   let found: BearerToken | undefined;
   for (const candidate of tokens) {
     if (safeEqual(presented, candidate.token)) found = candidate;

@@ -8,6 +8,7 @@ const DOMAIN_TABLES = [
   'alert_notifications',
   'alerts',
   'audit_log',
+  'console_sessions',
   'drift_items',
   'enumeration_values',
   'enumerations',
