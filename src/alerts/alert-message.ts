@@ -4,15 +4,15 @@ import type { AlertNotificationPayload } from '../db/alert-notification-store';
 /** What a person should do about each kind of alert: one line each, pointing at the API that helps. */
 export const ALERT_ADVICE: Record<AlertKind, string> = {
   renewal_failing:
-    'Read the failed renew operation (GET /v1/operations/{id}) and the licensing server; the renewal is retried hourly until the license lapses.',
+    'Read the failed renewal operation (GET /v1/operations/{id}) and fix its cause; the scheduler retries the failed renewal hourly (alerts.retryEveryMs) while the alert is open.',
   upstream_unreachable:
-    'Check the network, credentials and status of the licensing server (POST /v1/admin/licensing-servers/{key}/check); calls are retried hourly.',
+    'Check the network, credentials and status of the licensing server (POST /v1/admin/licensing-servers/{key}/check); operations retry on their own (up to lifecycle.maxAttempts; retry any that gave up), and the sweep probes the server hourly (alerts.retryEveryMs) and resolves the alert once it answers.',
   balance_refused:
-    'Top up the reseller balance at the licensing server; the operations refused for money are retried then and the alert resolves.',
+    'Top up the reseller balance at the licensing server, then retry each listed operation (POST /v1/admin/operations/{id}/retry): nothing retries them on its own. The alert resolves once they all succeed.',
   operation_failed:
     'Read the operation error (GET /v1/operations/{id}), fix the cause, then retry it (POST /v1/admin/operations/{id}/retry).',
   spend_limit:
-    'Paid calls reached lifecycle.maxPaidCallsPerDay: look for a runaway, then raise the limit or wait for the next UTC day.',
+    'Paid calls reached lifecycle.maxPaidCallsPerDay: look for a runaway; the waiting operations resume on the next UTC day, or raise the limit and retry them (POST /v1/admin/operations/{id}/retry).',
   drift:
     'Compare GET /v1/admin/drift with the licensing server, then correct the license or adopt it (POST /v1/admin/licenses/adopt).',
   pool_low: 'Licenses were ordered while the pool was empty: buy ahead, e.g. yearly, with POST /v1/admin/pool/orders.',

@@ -5,7 +5,7 @@ import type { AlertNotificationPayload } from '../db/alert-notification-store';
 export interface WebhookChannelOptions {
   /** `alerts.webhookUrl`. */
   url: string;
-  /** `alerts.webhookSecret`, else `platform.callbackSecret`, else `hooks.secret`. */
+  /** `alerts.webhookSecret`, else `platform.callbackSecret`; never `hooks.secret` (see `alertWebhookSecret`). */
   secret: string;
   /** Total deadline of one delivery, connect to the reply's headers (`alerts.deliveryTimeoutMs`). */
   timeoutMs: number;

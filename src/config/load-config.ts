@@ -7,7 +7,7 @@ import { assertOutboundUrlAllowed } from './callback-url';
 import { assembleTokens, hasAdminToken, rejectRetiredTokenField } from './auth-tokens';
 import { environmentFromVariable, resolveEnvironment, type Environment } from './environment';
 import { configSchema, type Config, type ParsedConfig } from './schema';
-import { assertWorkerTiming, longestConfiguredTimeoutMs, resolveTlsFiles } from './startup-checks';
+import { alertWebhookSecret, assertWorkerTiming, longestConfiguredTimeoutMs, resolveTlsFiles } from './startup-checks';
 import { generateEncryptionKey, parseEncryptionKey } from '../security/secret-box';
 
 export { ConfigError };
@@ -52,6 +52,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   assertWorkerTiming(parsed, longestConfiguredTimeoutMs(parsed.catalog));
   assertOutboundUrlAllowed('platform.callbackUrl', parsed.platform.callbackUrl, parsed.env);
   assertOutboundUrlAllowed('alerts.webhookUrl', parsed.alerts.webhookUrl, parsed.env);
+  alertWebhookSecret(parsed);
   const isProduction = parsed.env === 'production';
   const varDir = path.resolve(cwd, parsed.varDir);
   const needsAdminToken = !hasAdminToken(parsed.auth.tokens, env);

@@ -212,7 +212,10 @@ export const configSchema = z.object({
        * `https` in production (plain `http` only to a loopback address).
        */
       webhookUrl: z.url().optional(),
-      /** Signs alert webhooks (env ALERT_WEBHOOK_SECRET). Default: the callback secret, else `hooks.secret`. */
+      /**
+       * Signs alert webhooks (env ALERT_WEBHOOK_SECRET). Default: `platform.callbackSecret`; with `webhookUrl` set and
+       * neither given, start-up stops. Never `hooks.secret`: whoever verifies alerts could then forge hooks.
+       */
       webhookSecret: z.string().min(16, 'must be at least 16 characters').optional(),
       /** E-mail through SMTP: `url` `smtp://user:pass@host:587` or `smtps://…` (env ALERT_SMTP_URL), `from`, `to`. */
       email: z

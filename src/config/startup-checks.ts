@@ -70,3 +70,19 @@ function readableFile(field: string, file: string): string {
   }
   return file;
 }
+
+/**
+ * The key that signs alert webhooks: `alerts.webhookSecret`, else `platform.callbackSecret`; null without
+ * `alerts.webhookUrl`. Never `hooks.secret`: that key authenticates incoming hooks, and whoever verifies alerts (a
+ * third party) could forge hooks with it. A `ConfigError` naming `alerts.webhookSecret` when neither key is set.
+ */
+export function alertWebhookSecret(config: Pick<ParsedConfig, 'alerts' | 'platform'>): string | null {
+  if (!config.alerts.webhookUrl) return null;
+  const secret = config.alerts.webhookSecret ?? config.platform.callbackSecret;
+  if (!secret)
+    throw new ConfigError(
+      'alerts.webhookSecret (ALERT_WEBHOOK_SECRET): required with alerts.webhookUrl unless platform.callbackSecret ' +
+        'is set (alert webhooks are never signed with hooks.secret, the key of incoming hooks)',
+    );
+  return secret;
+}

@@ -53,7 +53,8 @@ export interface AlertNotificationStore {
     trx: Knex.Transaction,
   ): Promise<void>;
   /**
-   * Claims the most overdue pending notification of `channel` that no live claim holds, for `leaseMs` on the
+   * Claims the most overdue pending notification of `channel` that no live claim holds and no older pending
+   * notification of its alert and channel precedes (the notices of one alert go out in order), for `leaseMs` on the
    * database's clock; null when none is due at `now`.
    */
   claimNextDue(
@@ -129,7 +130,8 @@ export class KnexAlertNotificationStore implements AlertNotificationStore {
     leaseMs: number,
     now: Date,
   ): Promise<AlertNotificationClaim | null> {
-    const candidates: NotificationRow[] = await this.claimable(this.db(TABLE).where({ channel }), now)
+    const candidates: NotificationRow[] = await this.claimable(this.db(`${TABLE} as n`).where({ channel }), now)
+      .whereNotExists((older) => this.olderPending(older))
       .orderBy('next_at')
       .limit(CANDIDATES)
       .select('*');
@@ -194,6 +196,24 @@ export class KnexAlertNotificationStore implements AlertNotificationStore {
       .where({ state: 'pending' })
       .where('next_at', '<=', now.toISOString())
       .where((q) => q.whereNull('claim_until').orWhere('claim_until', '<', databaseTime(this.db)));
+  }
+
+  /**
+   * A pending notification of the same alert and channel written before candidate `n` (ids break a tie of times):
+   * while one exists, `n` waits, so a backed-off `opened` is never delivered after the `resolved` that followed it.
+   */
+  private olderPending(query: Knex.QueryBuilder): Knex.QueryBuilder {
+    return query
+      .select(this.db.raw('1'))
+      .from(`${TABLE} as older`)
+      .where('older.state', 'pending')
+      .whereRaw('older.alert_id = n.alert_id')
+      .whereRaw('older.channel = n.channel')
+      .where((earlier) =>
+        earlier
+          .whereRaw('older.created_at < n.created_at')
+          .orWhere((tie) => tie.whereRaw('older.created_at = n.created_at').whereRaw('older.id < n.id')),
+      );
   }
 
   /** The claimed row, while the claim is still this deliverer's and alive. */

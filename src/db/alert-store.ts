@@ -43,7 +43,10 @@ export interface AlertStore {
     now: Date,
     trx: Knex.Transaction,
   ): Promise<{ alert: AlertRecord; opened: boolean }>;
-  /** Notified `escalated`; null when the alert is no longer open. */
+  /**
+   * Notified `escalated`; null when the alert is no longer open or already has the change (compare-and-set: its
+   * `escalations` already at or past the step, or it is already critical for a critical turn).
+   */
   escalate(
     id: string,
     change: AlertEscalation,
@@ -87,42 +90,27 @@ export class KnexAlertStore implements AlertStore {
   ) {}
 
   async open(draft: AlertDraft, channels: readonly AlertChannel[], now: Date, trx: Knex.Transaction) {
-    const at = now.toISOString();
     const key = subjectKey(draft.subject);
-    // No look first: the insert itself asks the unique index, so two processes opening at once cannot both win.
-    const inserted: Row[] = await trx(TABLE)
-      .insert(
-        {
-          id: crypto.randomUUID(),
-          kind: draft.kind,
-          severity: draft.severity,
-          subject: toJson(draft.subject),
-          subject_key: key,
-          message: draft.message,
-          state: 'open',
-          opened_at: at,
-          escalations: 0,
-          updated_at: at,
-        },
-        '*',
-      )
-      .onConflict()
-      .ignore();
-    if (inserted.length === 1) {
-      const alert = toRecord(inserted[0]!);
-      await this.notifications.enqueue(alertView(alert), 'opened', channels, now, trx);
-      return { alert, opened: true };
+    // The open alert that won over our insert may be resolved (committed) before we read it: then nothing is open
+    // any more and the insert is tried once again, rather than losing this opening.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const inserted = await this.insertOpen(draft, key, now, trx);
+      if (inserted) {
+        await this.notifications.enqueue(alertView(inserted), 'opened', channels, now, trx);
+        return { alert: inserted, opened: true };
+      }
+      const existing = await this.lockOpen(draft.kind, key, trx);
+      if (!existing) continue;
+      const subject = uniteLists(existing.subject, draft.subject);
+      const changed = await this.write(
+        existing.id,
+        { subject: toJson(subject), message: draft.message, severity: moreSevere(existing.severity, draft.severity) },
+        now,
+        trx,
+      );
+      return { alert: changed ?? existing, opened: false };
     }
-    const existing = await this.lockOpen(draft.kind, key, trx);
-    if (!existing) throw new Error(`alert ${draft.kind} ${key}: neither inserted nor found open`);
-    const subject = uniteLists(existing.subject, draft.subject);
-    const changed = await this.write(
-      existing.id,
-      { subject: toJson(subject), message: draft.message, severity: moreSevere(existing.severity, draft.severity) },
-      now,
-      trx,
-    );
-    return { alert: changed ?? existing, opened: false };
+    throw new Error(`alert ${draft.kind} ${key}: neither inserted nor found open`);
   }
 
   async escalate(
@@ -132,7 +120,12 @@ export class KnexAlertStore implements AlertStore {
     now: Date,
     trx: Knex.Transaction,
   ) {
-    const alert = await this.write(id, change, now, trx);
+    // Compare-and-set: two sweeps that read the alert before either escalated it must not both apply (and notify)
+    // the same step; the one that comes second matches nothing.
+    const alert = await this.write(id, change, now, trx, (query) => {
+      if (change.escalations !== undefined) query.where('escalations', '<', change.escalations);
+      if (change.severity === 'critical') query.whereNot('severity', 'critical');
+    });
     if (alert) await this.notifications.enqueue(alertView(alert), 'escalated', channels, now, trx);
     return alert;
   }
@@ -180,15 +173,44 @@ export class KnexAlertStore implements AlertStore {
     },
     now: Date,
     trx: Knex.Transaction,
+    onlyIf: (query: Knex.QueryBuilder) => void = () => {},
   ): Promise<AlertRecord | null> {
-    const updated: Row[] = await trx(TABLE)
-      .where({ id, state: 'open' })
-      .update({ ...change, updated_at: now.toISOString() }, '*');
+    const query = trx(TABLE).where({ id, state: 'open' });
+    onlyIf(query);
+    const updated: Row[] = await query.update({ ...change, updated_at: now.toISOString() }, '*');
     return updated.length === 1 ? toRecord(updated[0]!) : null;
   }
 
-  /** The open alert of a kind and subject, locked on PostgreSQL (SQLite's write transactions already serialize). */
-  private async lockOpen(kind: AlertKind, key: string, trx: Knex.Transaction): Promise<AlertRecord | null> {
+  /** Inserts the alert open unless one of its kind and subject is (the partial unique index decides); null then. */
+  private async insertOpen(draft: AlertDraft, key: string, now: Date, trx: Knex.Transaction) {
+    const at = now.toISOString();
+    // No look first: the insert itself asks the unique index, so two processes opening at once cannot both win.
+    const inserted: Row[] = await trx(TABLE)
+      .insert(
+        {
+          id: crypto.randomUUID(),
+          kind: draft.kind,
+          severity: draft.severity,
+          subject: toJson(draft.subject),
+          subject_key: key,
+          message: draft.message,
+          state: 'open',
+          opened_at: at,
+          escalations: 0,
+          updated_at: at,
+        },
+        '*',
+      )
+      .onConflict()
+      .ignore();
+    return inserted.length === 1 ? toRecord(inserted[0]!) : null;
+  }
+
+  /**
+   * The open alert of a kind and subject, locked on PostgreSQL (SQLite's write transactions already serialize).
+   * Protected: a test stands in for another process that resolves the alert between our insert and this read.
+   */
+  protected async lockOpen(kind: AlertKind, key: string, trx: Knex.Transaction): Promise<AlertRecord | null> {
     const row = await trx<Row>(TABLE).where({ kind, subject_key: key, state: 'open' }).forUpdate().first();
     return row ? toRecord(row) : null;
   }

@@ -178,7 +178,7 @@ export class KnexLicenseMoves {
       },
       only: (q) => q.whereIn('state', ['bound', 'reserved']),
       details: () => ({ reason: why.reason, ...(why.refused ? { refused: why.refused } : {}) }),
-      also: (t, before) => this.forgetUnservedReuse(before, by, t),
+      also: (t, before) => this.forgetUnservedReuse(before, t),
     });
   }
 
@@ -199,7 +199,7 @@ export class KnexLicenseMoves {
     return this.move(id, 'license.deleted', by, trx, {
       change: { state: 'released', status: 'deleted', service_id: null, operation_id: null },
       details: () => ({ reason }),
-      also: (t, before) => this.forgetUnservedReuse(before, by, t),
+      also: (t, before) => this.forgetUnservedReuse(before, t),
     });
   }
 
@@ -286,9 +286,13 @@ export class KnexLicenseMoves {
     });
   }
 
-  /** A claim that goes back to the pool (or is found gone) before its operation succeeded served no one. */
-  private async forgetUnservedReuse(before: LicenseRecord, by: LicenseMoveContext, trx: Knex): Promise<void> {
-    if (before.state === 'reserved' && by.operationId) await this.costs.forgetReuse(before.id, by.operationId, trx);
+  /**
+   * A claim that goes back to the pool (or is found gone) before its operation succeeded served no one. The reuse
+   * row is the reserving operation's, whoever makes this move (a reconciliation or a person has no such operation).
+   */
+  private async forgetUnservedReuse(before: LicenseRecord, trx: Knex): Promise<void> {
+    if (before.state === 'reserved' && before.operationId)
+      await this.costs.forgetReuse(before.id, before.operationId, trx);
   }
 
   /**

@@ -22,6 +22,18 @@ export const RENEWAL_EVENTS: ReadonlySet<OperationEvent> = new Set<OperationEven
   'license.renew',
 ]);
 
+/** From this attempt on, a renewal that is to be tried again counts as failing (SPEC: "keeps failing"). */
+export const RENEWAL_FAILING_FROM_ATTEMPT = 3;
+
+/**
+ * Whether a renewal attempt that did not succeed means the renewal keeps failing: it ended `failed` (a refusal, or
+ * out of attempts), or it is to be tried again after `RENEWAL_FAILING_FROM_ATTEMPT` attempts. A first transient
+ * 5xx that the next attempt gets past is not worth waking anyone.
+ */
+export function renewalKeepsFailing(status: 'failed' | 'queued' | 'waiting', attempts: number): boolean {
+  return status === 'failed' || attempts >= RENEWAL_FAILING_FROM_ATTEMPT;
+}
+
 /** Kinds whose notices are repeated after `alerts.escalateAfterHours` while the alert stays open. */
 export const ESCALATING_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>(['renewal_failing', 'upstream_unreachable']);
 

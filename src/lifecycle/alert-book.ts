@@ -11,6 +11,7 @@ import {
   operationFailedDraft,
   RENEWAL_EVENTS,
   renewalFailingDraft,
+  renewalKeepsFailing,
   SPEND_LIMIT_CODE,
   spendLimitDraft,
   upstreamUnreachableDraft,
@@ -18,11 +19,13 @@ import {
 } from '../domain/alert-rules';
 import type { AlertChannel } from '../domain/alerts';
 import type { AlertSignals, FailedAttempt } from './alert-signals';
-import { PAID_FUNCTIONS, type UpstreamCall } from './observed-module';
+import { PAID_FUNCTIONS, type UpstreamCall, type UpstreamFunction } from './observed-module';
 import { OpenAlertsView } from './open-alerts-view';
 
 /** How long this process trusts its view of the open alerts before reading them again. */
 const VIEW_TTL_MS = 5000;
+/** Unreachable calls in a row (no answer between them) after which a licensing server counts as down. */
+export const UNREACHABLE_CALLS_IN_A_ROW = 3;
 
 export interface AlertBookDeps {
   db: Knex;
@@ -37,9 +40,11 @@ export interface AlertBookDeps {
 /**
  * The alerts' rules where things happen (SPEC.md "Alerts and escalation"): the operation runner's signals open
  * `renewal_failing`, `balance_refused`, `spend_limit` and `operation_failed` and resolve what a success settles;
- * the upstream-call observer opens and resolves `upstream_unreachable` and resolves the money alerts when a paid
- * call goes through. What time and the database tell (escalations, retries, probes, drift, pool tips, causes gone)
- * is the sweep's (`alert-sweep.ts`). Every opening, escalation and resolution is notified on the configured channels.
+ * the upstream-call observer opens `upstream_unreachable` once a server stays unreachable (several calls in a row;
+ * a reconciliation that could not reach it says so at once), resolves it at any answer, and resolves the money
+ * alerts when a paid call goes through. What time and the database tell (escalations, retries, probes, drift, pool
+ * tips, causes gone) is the sweep's (`alert-sweep.ts`). Every opening, escalation and resolution is notified on the
+ * configured channels.
  */
 export class AlertBook implements AlertSignals {
   readonly channels: readonly AlertChannel[];
@@ -47,6 +52,8 @@ export class AlertBook implements AlertSignals {
   private readonly inFlight = new Set<Promise<void>>();
   /** Openings and resolutions the observer has under way, so a burst of calls starts each only once. */
   private readonly pending = new Set<string>();
+  /** Per licensing server, the calls in a row that got no answer in this process (any answer resets it). */
+  private readonly unreachableInARow = new Map<string, number>();
 
   constructor(private readonly deps: AlertBookDeps) {
     this.channels = alertChannels(deps.config);
@@ -85,8 +92,20 @@ export class AlertBook implements AlertSignals {
   async resolve(alert: Pick<AlertRecord, 'id' | 'kind'>, trx: Knex.Transaction, why: string): Promise<boolean> {
     const resolved = await this.deps.alerts.resolve(alert.id, this.channels, this.now(), trx);
     this.view.forget(alert.id);
-    if (resolved) this.deps.logger.info({ alertId: alert.id, kind: alert.kind, why }, 'alert resolved');
-    return resolved !== null;
+    if (!resolved) return false;
+    this.deps.logger.info({ alertId: alert.id, kind: alert.kind, why }, 'alert resolved');
+    if (resolved.kind === 'balance_refused') await this.handOverRefused(resolved, trx);
+    return true;
+  }
+
+  /**
+   * The money is back, but a refused operation that ended `failed` stays failed: nothing retries it by itself (a
+   * failed `open` waits for a person), so each still failed gets its own `operation_failed`.
+   */
+  private async handOverRefused(alert: AlertRecord, trx: Knex.Transaction): Promise<void> {
+    const ids = Array.isArray(alert.subject.operations) ? alert.subject.operations.map(String) : [];
+    for (const op of await this.deps.alertFacts.operations(ids, trx))
+      if (op.status === 'failed') await this.open(operationFailedDraft(op, op.error), trx);
   }
 
   // --- the operation runner's signals ---
@@ -133,9 +152,10 @@ export class AlertBook implements AlertSignals {
     ];
   }
 
-  /** Opens `renewal_failing` for a renewal of an active service that did not succeed; true when it did. */
+  /** Opens `renewal_failing` for a renewal of an active service that keeps failing; true when it did. */
   private async renewalFailed(op: OperationRecord, outcome: FailedAttempt, trx: Knex.Transaction): Promise<boolean> {
     if (!RENEWAL_EVENTS.has(op.event) || op.serviceId === null) return false;
+    if (!renewalKeepsFailing(outcome.status, op.attempts)) return false;
     const licenseId = op.licenseId ?? (await this.deps.alertFacts.licenseOfService(op.serviceId, trx));
     if (!licenseId) return false;
     const facts = await this.deps.alertFacts.renewalFacts(op.serviceId, licenseId, trx);
@@ -150,6 +170,13 @@ export class AlertBook implements AlertSignals {
   readonly observeUpstreamCall = (call: UpstreamCall): void => {
     try {
       if (call.outcome === 'error') return;
+      const server = call.licensingServer;
+      if (call.outcome === 'unreachable') {
+        // One lost call is no outage (a 5xx the next call does not see): only calls in a row without an answer are.
+        const inARow = (this.unreachableInARow.get(server) ?? 0) + 1;
+        this.unreachableInARow.set(server, inARow);
+        if (inARow < UNREACHABLE_CALLS_IN_A_ROW) return;
+      } else this.unreachableInARow.delete(server);
       if (!this.view.fresh) {
         this.background(`judge:${call.licensingServer}:${call.fn}:${call.outcome}`, () =>
           this.view.reload().then(() => this.judgeCall(call)),
@@ -166,9 +193,7 @@ export class AlertBook implements AlertSignals {
     const server = call.licensingServer;
     if (call.outcome === 'unreachable') {
       if (this.view.aboutServer('upstream_unreachable', server).length > 0) return;
-      this.background(`open:${server}`, () =>
-        this.deps.db.transaction(async (trx) => void (await this.open(upstreamUnreachableDraft(server, call.fn), trx))),
-      );
+      this.background(`open:${server}`, () => this.serverUnreachable(server, call.fn));
       return;
     }
     // The server answered (`ok`, or a refusal): it is reachable. A paid call that went through settles the money.
@@ -182,6 +207,29 @@ export class AlertBook implements AlertSignals {
       this.background(`resolve:${alert.id}`, () =>
         this.deps.db.transaction(async (trx) => void (await this.resolve(alert, trx, `${server} answered ${call.fn}`))),
       );
+  }
+
+  /** The licensing servers whose last call in this process got no answer, but not yet enough in a row to open. */
+  suspectServers(): string[] {
+    return [...this.unreachableInARow]
+      .filter(([, inARow]) => inARow < UNREACHABLE_CALLS_IN_A_ROW)
+      .map(([server]) => server);
+  }
+
+  /**
+   * A licensing server stays unreachable (calls in a row, a whole reconciliation, a failed probe): opens
+   * `upstream_unreachable` in a transaction of its own (merged into the open one, if any); true when it opened.
+   * Never throws: a fault is logged.
+   */
+  async serverUnreachable(licensingServer: string, fn: UpstreamFunction): Promise<boolean> {
+    try {
+      return await this.deps.db.transaction(
+        async (trx) => (await this.open(upstreamUnreachableDraft(licensingServer, fn), trx)).opened,
+      );
+    } catch (err) {
+      this.deps.logger.error({ err: (err as Error).message, licensingServer }, 'alert book failed');
+      return false;
+    }
   }
 
   /** Runs `work` after the caller has returned, once per `key` at a time; failures are logged. */

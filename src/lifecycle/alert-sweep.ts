@@ -56,8 +56,9 @@ export interface AlertSweepReport {
 /**
  * The scheduled look at the alerts, at the book's clock: resolves alerts whose cause is gone, turns a failing renewal
  * `critical` when the license has lapsed while its service is paid, escalates at `alerts.escalateAfterHours`, retries
- * failed renewals and probes unreachable licensing servers every `alerts.retryEveryMs`, and opens and resolves the
- * alerts only the database tells of (drift, pool tips).
+ * the failed renewal at the head of a service's line and probes unreachable licensing servers every
+ * `alerts.retryEveryMs`, probes the servers this process last found unreachable, and opens and resolves the alerts
+ * only the database tells of (drift, pool tips).
  */
 export async function runAlertSweep(book: AlertBook, deps: AlertSweepDeps): Promise<AlertSweepReport> {
   const report: AlertSweepReport = { opened: 0, escalated: 0, resolved: 0, retried: 0, probed: 0 };
@@ -83,6 +84,7 @@ export async function runAlertSweep(book: AlertBook, deps: AlertSweepDeps): Prom
     }
   }
   if (report.retried > 0) deps.onRetried();
+  await probeSuspects(deps, book, report);
   await sweepDrift(deps, book, report);
   await sweepPoolLow(deps, book, now, report);
   if (Object.values(report).some((n) => n > 0)) deps.logger.info({ ...report }, 'alert sweep');
@@ -120,11 +122,8 @@ async function causeGone(
       const [op] = await deps.alertFacts.operations([String(subject.operationId)]);
       return !op || op.status === 'succeeded';
     }
-    case 'spend_limit': {
-      for (const op of await deps.alertFacts.waitingWith(SPEND_LIMIT_CODE))
-        if ((await deps.alertFacts.licensingServerOf(op.id)) === subject.licensingServer) return false;
-      return true;
-    }
+    case 'spend_limit':
+      return !(await deps.alertFacts.serversWaitingWith(SPEND_LIMIT_CODE)).has(String(subject.licensingServer));
     default:
       return false;
   }
@@ -140,7 +139,10 @@ async function answers(deps: AlertSweepDeps, licensingServer: string): Promise<b
   }
 }
 
-/** The critical turn, and the hourly retry of the service's failed renewals (as a person's retry would, audited). */
+/**
+ * The critical turn, and the hourly retry of the service's failed renewal at the head of its line (as a person's
+ * retry would, audited).
+ */
 async function renewalFollowUp(
   alert: AlertRecord,
   deps: AlertSweepDeps,
@@ -155,8 +157,8 @@ async function renewalFollowUp(
     if (await deps.db.transaction((trx) => book.escalate(alert, { severity: 'critical', message }, trx)))
       report.escalated++;
   }
-  for (const op of await deps.alertFacts.failedRenewals(serviceId, RENEWAL_EVENTS)) {
-    if (!retryDue(op.updatedAt, now, deps.settings.retryEveryMs)) continue;
+  const op = await deps.alertFacts.failedRenewalAtHead(serviceId, RENEWAL_EVENTS);
+  if (op && retryDue(op.updatedAt, now, deps.settings.retryEveryMs)) {
     const retried = await deps.db.transaction(async (trx) => {
       if (!(await deps.operations.retry(op.id, now, trx))) return false;
       await deps.audit.record(
@@ -175,6 +177,18 @@ async function renewalFollowUp(
       return true;
     });
     if (retried) report.retried++;
+  }
+}
+
+/**
+ * A licensing server whose last call here got no answer (too few in a row to open the alert yet) is probed: still
+ * no answer opens `upstream_unreachable`; an answer clears the suspicion (the book hears the call).
+ */
+async function probeSuspects(deps: AlertSweepDeps, book: AlertBook, report: AlertSweepReport): Promise<void> {
+  for (const server of book.suspectServers()) {
+    if (book.view.aboutServer('upstream_unreachable', server).length > 0) continue;
+    report.probed++;
+    if (!(await answers(deps, server)) && (await book.serverUnreachable(server, 'checkConnection'))) report.opened++;
   }
 }
 

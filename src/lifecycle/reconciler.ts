@@ -2,11 +2,15 @@ import type { UpstreamLicense } from '../domain/licensing-module';
 import type { DriftFinding, DriftStore, HeldLicenseFacts, ReconcileRun } from '../db/drift-store';
 import { classifyError } from '../error-classification';
 import type { LifecycleDeps } from './lifecycle-deps';
+import { outcomeOf } from './observed-module';
 
 /** Who a reconciliation's license moves are made by, in the audit trail. */
 const RECONCILER = 'reconciler';
 
-export type ReconcileDeps = Pick<LifecycleDeps, 'licenses' | 'upstreamActions' | 'modules' | 'logger' | 'now'> & {
+export type ReconcileDeps = Pick<
+  LifecycleDeps,
+  'licenses' | 'upstreamActions' | 'modules' | 'alertSignals' | 'logger' | 'now'
+> & {
   drift: DriftStore;
 };
 
@@ -40,6 +44,8 @@ export async function reconcileServer(deps: ReconcileDeps, run: ReconcileRun): P
     const verdict = classifyError(error);
     await deps.drift.failRun(run.id, { code: verdict.code, message: verdict.message }, deps.now());
     log.warn({ code: verdict.code }, 'reconciliation could not read the upstream license list; previous drift kept');
+    // A whole run without an answer is no passing blip: the server counts as unreachable at once.
+    if (outcomeOf(error) === 'unreachable') await deps.alertSignals.serverUnreachable(run.licensingServer, 'list');
     return (await deps.drift.getRun(run.id))!;
   }
   const held = await deps.drift.heldLicenses(run.licensingServer);

@@ -10,6 +10,7 @@ export function alertsWithChannels(overrides: Partial<Config['alerts']> = {}): C
   return {
     ...configSchema.parse({}).alerts,
     webhookUrl: 'http://127.0.0.1:9/alerts',
+    webhookSecret: 'test-alert-webhook-secret-0123',
     email: { url: 'smtp://127.0.0.1:9', from: 'alerts@example.net', to: ['ops@example.net'] },
     ...overrides,
   };

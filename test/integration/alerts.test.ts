@@ -170,7 +170,7 @@ describe('alerts: opened by operations and upstream calls, escalated, resolved',
       assert.deepEqual(await notificationsOf(h.service, alert.id), { opened: CHANNELS, resolved: CHANNELS });
     });
 
-    it('a balance refusal is critical at once, lists each refused operation, and resolves when the retry after a top-up pays', async () => {
+    it('a balance refusal is critical at once, lists each refused operation, resolves when the retry after a top-up pays, and hands the still failed ones to a person', async () => {
       h = await startHarness({ config: { alerts: alertsWithChannels() } });
       h.sandbox.setBalance(0);
       const first = await h.run('open', openFacts('vps-b1'));
@@ -194,6 +194,14 @@ describe('alerts: opened by operations and upstream calls, escalated, resolved',
       const resolved = await eventually(h.service, 'balance_refused', 'resolved');
       assert.equal(resolved.id, alert.id);
       assert.deepEqual(await notificationsOf(h.service, alert.id), { opened: CHANNELS, resolved: CHANNELS });
+      // The second refused `open` is still failed and nothing retries it by itself: it now has its own alert,
+      // opened in the resolution's transaction.
+      assert.equal((await h.service.stores.operations.get(second.id))!.status, 'failed');
+      const handedOver = await onlyAlert(h.service, 'operation_failed');
+      assert.deepEqual(handedOver.subject, { operationId: second.id });
+      assert.match(handedOver.message, /upstream_balance/);
+      assert.deepEqual(await notificationsOf(h.service, handedOver.id), { opened: CHANNELS });
+      assert.match(alert.message, /top up the balance, then retry the listed operations/);
     });
   });
 });

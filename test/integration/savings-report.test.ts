@@ -143,6 +143,42 @@ describe('savings report: prices, costs and what the pool saved', function () {
     assert.deepEqual(body.reuses, { count: 0, costAvoided: null });
   });
 
+  it('a claimed license pooled or deleted by someone other than its operation is no reuse either', async () => {
+    await setPrices(PRICES);
+    const opened = await succeeded('open', openFacts('vps-a'));
+    await succeeded('close', { id: 'vps-a' });
+    const licenses = h.service.stores.licenses;
+    const licenseId: string = opened.result.licenseId;
+    const { period } = (await licenses.get(licenseId))!;
+    const claimFor = async (operationId: string) => {
+      const avoided = { price: { amount: 100, currency: 'EUR' }, tariffPlan: 'vps-monthly', period: period! };
+      const claimed = await licenses.claimAgain(
+        licenseId,
+        { serviceId: 'vps-b', avoided },
+        { actor: 'worker', at: new Date(), operationId },
+      );
+      assert.equal(claimed?.state, 'reserved');
+      assert.deepEqual((await report()).reuses, { count: 1, costAvoided: 100 });
+    };
+
+    // Another operation (a person's action) gives the reserved license back to the pool.
+    await claimFor('op-reserving-1');
+    const pooled = await licenses.pooled(
+      licenseId,
+      { reason: 'released' },
+      { actor: 'worker', at: new Date(), operationId: 'op-of-a-manual-action' },
+    );
+    assert.equal(pooled?.state, 'pooled');
+    assert.deepEqual((await report()).reuses, { count: 0, costAvoided: null }, 'pooled by another operation');
+
+    // A reconciliation (no operation at all) finds it gone upstream.
+    await claimFor('op-reserving-2');
+    const deleted = await licenses.deleted(licenseId, 'gone_upstream', { actor: 'reconciler', at: new Date() });
+    assert.equal(deleted?.state, 'released');
+    assert.deepEqual((await report()).reuses, { count: 0, costAvoided: null }, 'found gone by a reconciliation');
+    assert.deepEqual((await report()).orders, { count: 1, cost: 100 });
+  });
+
   it('reads a range of times or dates; a bad bound is 400; viewer may read it, the platform may not', async () => {
     await setPrices(PRICES);
     await succeeded('open', openFacts('vps-a'));

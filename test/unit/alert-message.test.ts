@@ -56,6 +56,18 @@ describe('alert e-mail rendering', () => {
     assert.equal(text.includes('What to do'), false);
   });
 
+  it('the advice says what the code does: nothing retries a refused open, the scheduler retries a failed renewal', () => {
+    assert.match(
+      ALERT_ADVICE.balance_refused,
+      /then retry each listed operation \(POST \/v1\/admin\/operations\/\{id\}\/retry\)/,
+    );
+    assert.doesNotMatch(ALERT_ADVICE.balance_refused, /are retried/);
+    assert.match(ALERT_ADVICE.renewal_failing, /scheduler retries the failed renewal hourly/);
+    assert.doesNotMatch(ALERT_ADVICE.renewal_failing, /until the license lapses/);
+    assert.match(ALERT_ADVICE.upstream_unreachable, /operations retry on their own.*probes the server hourly/);
+    assert.doesNotMatch(ALERT_ADVICE.upstream_unreachable, /calls are retried hourly/);
+  });
+
   it('every kind has one line of advice', () => {
     for (const kind of ALERT_KINDS) {
       assert.ok(ALERT_ADVICE[kind].length > 20, kind);

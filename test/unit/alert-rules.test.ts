@@ -7,6 +7,7 @@ import {
   licenseLapsedWhileServicePaid,
   moreSevere,
   renewalFailingDraft,
+  renewalKeepsFailing,
   renewalNoLongerNeeded,
   retryDue,
   type RenewalFacts,
@@ -49,6 +50,13 @@ describe('alert rules (SPEC.md "Alerts and escalation")', () => {
     assert.equal(renewalNoLongerNeeded(facts({ serviceStatus: 'suspended' })), true);
     assert.equal(renewalNoLongerNeeded(facts({ licensePaidUntil: null })), true);
     assert.equal(renewalNoLongerNeeded(facts({ licensePaidUntil: at('2027-06-01T00:00:00Z') })), true);
+  });
+
+  it('counts a renewal as failing once it ended failed, or is to be tried again after its third attempt', () => {
+    assert.equal(renewalKeepsFailing('failed', 1), true, 'a refusal fails at once');
+    assert.equal(renewalKeepsFailing('queued', 1), false, 'one transient 5xx');
+    assert.equal(renewalKeepsFailing('waiting', 2), false);
+    assert.equal(renewalKeepsFailing('queued', 3), true);
   });
 
   it('names the channels the configuration sets', () => {
