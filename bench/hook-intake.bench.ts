@@ -13,17 +13,22 @@ import {
   percentile,
   sleep,
 } from './support';
+import { describeCounts, medianCounts, subtractCounts, type SqlCounts } from './sql-counter';
 
 /**
  * Signed `open` hooks under open-loop load: requests are sent on a fixed schedule whatever the answers do, and
  * latency runs from the scheduled send time (so a server that falls behind cannot hide it). The service runs with
- * role `api` (no workers) in its own process; the baseline is a bare express app (JSON parse, 202) in its own
- * process; the load comes from this process. Each target climbs the ladder of rates until a step is not sustained.
+ * role `api` (no workers) in its own process; the baselines are a bare express app (JSON parse, 202) and the minimal
+ * durable intake (`minimal-intake.ts`: HMAC check, one transaction with the same two rows, one BullMQ add), each in
+ * its own process; the load comes from this process. Each target climbs the ladder of rates until a step is not
+ * sustained. Before the ladder, hooks sent one at a time give the SQL statements and commits per hook.
  */
 const STEP_MS = Number(process.env.BENCH_STEP_MS ?? 5000);
 const RATES = (process.env.BENCH_RATES ?? '100,200,300,400,600,800,1200,1600,2400,3200,4800').split(',').map(Number);
 const P99_LIMIT_MS = 100;
 const DRAIN_MS = 10_000;
+/** Hooks sent one at a time to count statements per hook; the median hides a relay pass that fell between. */
+const COUNTED_HOOKS = 25;
 
 interface Step {
   rate: number;
@@ -48,6 +53,7 @@ async function main(): Promise<void> {
   );
   const redis = await benchRedis();
   const database = await createBenchDatabase();
+  const minimalDatabase = await createBenchDatabase();
   const spec = benchSpec({
     role: 'api',
     databaseUrl: database.url,
@@ -56,11 +62,16 @@ async function main(): Promise<void> {
   });
   try {
     console.log('\nbaseline: bare express app, express.json(), 202');
-    const baseline = await climb({ kind: 'baseline' }, spec.hookSecret);
+    const { steps: baseline } = await climb({ kind: 'baseline' }, spec.hookSecret);
+    console.log(
+      `\nminimal intake: express, HMAC check, one transaction (operation + hook event), one BullMQ add, ${database.kind}`,
+    );
+    const minimalSpec = { ...spec, databaseUrl: minimalDatabase.url };
+    const minimal = await climb({ kind: 'minimal-intake', spec: minimalSpec }, spec.hookSecret);
     console.log(
       `\nservice: role api (no workers; the relay still enqueues), ${database.kind}, log level info to /dev/null`,
     );
-    const service = await climb({ kind: 'service', spec }, spec.hookSecret);
+    const { steps: service, counts } = await climb({ kind: 'service', spec }, spec.hookSecret);
     const best = (steps: Step[]) => {
       const sustained = steps.filter((s) => s.sustained);
       return sustained.length
@@ -69,9 +80,13 @@ async function main(): Promise<void> {
     };
     const ours = best(service);
     const bare = best(baseline);
+    const floor = best(minimal.steps);
     console.log(
-      `\nservice max: ${ours.value.toFixed(0)}/s (${ours.how}); baseline max: ${bare.value.toFixed(0)}/s (${bare.how})`,
+      `\nservice max: ${ours.value.toFixed(0)}/s (${ours.how}); minimal intake max: ${floor.value.toFixed(0)}/s ` +
+        `(${floor.how}); bare express max: ${bare.value.toFixed(0)}/s (${bare.how})`,
     );
+    if (counts) console.log(`service per hook: ${describeCounts(counts)} (aim ≤ 4 statements, 1 commit)`);
+    if (minimal.counts) console.log(`minimal intake per hook: ${describeCounts(minimal.counts)}`);
     if (baseline.every((s) => s.sustained))
       console.log(
         'note: the baseline sustained every rate tried; its true maximum is higher, so the ratio is an upper bound',
@@ -82,26 +97,43 @@ async function main(): Promise<void> {
         50,
       );
     console.log(
-      `target CPU per hook (median over steps): service ${cpu(service).toFixed(2)} ms, baseline ${cpu(baseline).toFixed(2)} ms ` +
-        `→ one core could answer about ${(1000 / cpu(service)).toFixed(0)}/s and ${(1000 / cpu(baseline)).toFixed(0)}/s`,
+      `target CPU per hook (median over steps): service ${cpu(service).toFixed(2)} ms, minimal intake ` +
+        `${cpu(minimal.steps).toFixed(2)} ms, bare express ${cpu(baseline).toFixed(2)} ms → one core could answer about ` +
+        `${(1000 / cpu(service)).toFixed(0)}/s, ${(1000 / cpu(minimal.steps)).toFixed(0)}/s and ` +
+        `${(1000 / cpu(baseline)).toFixed(0)}/s`,
+    );
+    console.log(
+      `ratio vs minimal intake: ${(ours.value / floor.value).toFixed(3)} (service's max sustained hooks/s ÷ the ` +
+        `minimal durable intake's; aim ≥ 0.8)`,
     );
     console.log(
       `ratio: ${(ours.value / bare.value).toFixed(3)} (service's max sustained hooks/s ÷ bare express app's; aim ≥ 0.45)`,
     );
   } finally {
     await deleteQueueKeys(redis.url, spec.queueName);
+    await deleteQueueKeys(redis.url, `${spec.queueName}_minimal`);
     await database.destroy();
+    await minimalDatabase.destroy();
     await redis.stop();
   }
 }
 
-/** Runs the ladder of rates against one target (started fresh in its own process) until a step is not sustained. */
-async function climb(target: Parameters<typeof forkTarget>[0], secret: string): Promise<Step[]> {
+/**
+ * Runs the ladder of rates against one target (started fresh in its own process) until a step is not sustained;
+ * first counts the target's SQL per hook (null for the bare app, which has no database).
+ */
+async function climb(
+  target: Parameters<typeof forkTarget>[0],
+  secret: string,
+): Promise<{ steps: Step[]; counts: SqlCounts | null }> {
   const child = await forkTarget(target);
   const sender = new HookSender(child.url!, secret, 512);
   const steps: Step[] = [];
+  let counts: SqlCounts | null = null;
   try {
     await openLoop(sender, 100, 1000, 'warm'); // JIT, connections, first SQLite pages
+    counts = await countPerHook(child, sender);
+    if (counts) console.log(`   per hook, one at a time (median of ${COUNTED_HOOKS}): ${describeCounts(counts)}`);
     console.log('   rate/s  achieved/s    p50 ms    p99 ms  send lag p99  failed  unfinished  target CPU ms/hook');
     for (const rate of RATES) {
       const cpuBefore = await child.cpuMs();
@@ -121,7 +153,22 @@ async function climb(target: Parameters<typeof forkTarget>[0], secret: string): 
     sender.close();
     await child.stop();
   }
-  return steps;
+  return { steps, counts };
+}
+
+/** Sends hooks one at a time and reads the target's SQL counters around each: the median per hook. */
+async function countPerHook(child: Awaited<ReturnType<typeof forkTarget>>, sender: HookSender) {
+  if (!(await child.sqlCounts())) return null;
+  const run = crypto.randomBytes(3).toString('hex');
+  const samples: SqlCounts[] = [];
+  for (let i = 0; i < COUNTED_HOOKS; i++) {
+    const before = (await child.sqlCounts())!;
+    const id = `count-${run}-${i}`;
+    const answer = await sender.send('open', { eventId: `evt-${id}`, service: openFacts(id, i) });
+    if (answer.status !== 202) throw new Error(`counted hook: HTTP ${answer.status} ${answer.body}`);
+    samples.push(subtractCounts((await child.sqlCounts())!, before));
+  }
+  return medianCounts(samples);
 }
 
 /** Sends `rate` hooks per second for `durationMs` on a fixed schedule and waits (up to DRAIN_MS) for the answers. */

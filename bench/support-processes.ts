@@ -1,6 +1,7 @@
 import { fork, spawn } from 'node:child_process';
 import path from 'node:path';
 import type { SandboxCall } from '../src/sandbox/server';
+import type { SqlCounts } from './sql-counter';
 import { SANDBOX_PASSWORD, SANDBOX_USER, type BenchServiceSpec } from './support-service';
 
 // Child processes of the benchmarks: the sandbox on its own, and the baseline app or the service as a target.
@@ -41,12 +42,19 @@ export async function startSandboxProcess(options: { latencyMs?: number; balance
   };
 }
 
-/** What a target process runs: the bare baseline app, or the service with a spec. */
-export type TargetKind = { kind: 'baseline' } | { kind: 'service'; spec: BenchServiceSpec };
+/**
+ * What a target process runs: the bare baseline app, the service with a spec, or the minimal intake (signature,
+ * one transaction, one BullMQ add) on the spec's database and queue.
+ */
+export type TargetKind =
+  | { kind: 'baseline' }
+  | { kind: 'service'; spec: BenchServiceSpec }
+  | { kind: 'minimal-intake'; spec: BenchServiceSpec };
 export type TargetMessage =
   | { type: 'ready'; url: string | null }
   | { type: 'memory'; rss: number; heapUsed: number; external: number }
   | { type: 'cpu'; cpuMs: number }
+  | { type: 'sql'; counts: SqlCounts | null }
   | { type: 'stopped' };
 
 export interface TargetProcess {
@@ -55,6 +63,8 @@ export interface TargetProcess {
   memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
   /** CPU time (user + system) the target process has used so far, in milliseconds. */
   cpuMs(): Promise<number>;
+  /** Statements and commits the target's database connection has sent so far; null for the bare app. */
+  sqlCounts(): Promise<SqlCounts | null>;
   stop(): Promise<void>;
 }
 
@@ -94,6 +104,11 @@ export async function forkTarget(target: TargetKind): Promise<TargetProcess> {
       const answer = next('cpu');
       child.send({ type: 'cpu' });
       return (await answer).cpuMs;
+    },
+    sqlCounts: async () => {
+      const answer = next('sql');
+      child.send({ type: 'sql' });
+      return (await answer).counts;
     },
     stop: async () => {
       child.send({ type: 'stop' });

@@ -3,6 +3,9 @@ import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Knex } from 'knex';
 import { createDatabase } from '../src/db/database';
+import { drainMinimalWorker } from './minimal-worker';
+import { measurePerEventCosts, printEventCosts } from './per-event-costs';
+import { describeCounts } from './sql-counter';
 import {
   benchRedis,
   benchSpec,
@@ -23,7 +26,10 @@ import {
 /**
  * How fast a worker-role service drains N queued `open` operations (distinct services, sandbox at zero latency in
  * its own process), against a bare BullMQ Queue + Worker draining N no-op jobs at the same concurrency on the same
- * Redis. Rates are steady-state: (N − 1) ÷ (last finish − first finish), so start-up is not counted.
+ * Redis, and against the minimal worker (`minimal-worker.ts`: the same two upstream calls and rows in one
+ * transaction, no lease or checkpoint). Rates are steady-state: (N − 1) ÷ (last finish − first finish), so start-up
+ * is not counted. Then each lifecycle event is sent one at a time to count its statements, commits and upstream
+ * calls (`per-event-costs.ts`).
  */
 const N = Number(process.env.BENCH_OPERATIONS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -84,7 +90,28 @@ async function main(): Promise<void> {
     console.log(
       `CPU per operation (this process, start-up included): ${ms(cpuPerOperation)}; per bare job: ${ms(bareCpu)}`,
     );
-    console.log(`ratio: ${(ours / bare).toFixed(3)} (our steady operations/s ÷ bare BullMQ no-op jobs/s; aim ≥ 0.25)`);
+
+    const callsBeforeMinimal = (await sandbox.calls()).length;
+    const minimal = await drainMinimalWorker({
+      db: monitor,
+      redisUrl: redis.url,
+      sandboxApiUrl: sandbox.apiUrl,
+      operations: N,
+      concurrency: CONCURRENCY,
+      timeoutMs: DRAIN_TIMEOUT_MS,
+    });
+    const minimalCalls = ((await sandbox.calls()).length - callsBeforeMinimal) / N;
+    console.log(
+      `minimal worker (order, read, one transaction): steady ${minimal.perSecond.toFixed(1)} operations/s; ` +
+        `${minimalCalls.toFixed(2)} upstream calls and ${describeCounts(minimal.perOperation)} per open`,
+    );
+
+    printEventCosts(await measurePerEventCosts(spec, monitor, sandbox.calls));
+    console.log(
+      `ratio vs minimal worker: ${(ours / minimal.perSecond).toFixed(3)} (our steady operations/s ÷ the minimal ` +
+        `worker's; aim ≥ 0.7)`,
+    );
+    console.log(`ratio: ${(ours / bare).toFixed(3)} (our steady operations/s ÷ bare BullMQ no-op jobs/s; aim ≥ 0.1)`);
   } finally {
     await monitor.destroy();
     await sandbox.close();

@@ -96,29 +96,48 @@ export class BillmanagerModule implements LicensingServerModule {
     return null;
   }
 
+  /**
+   * `soft.edit&elid=…&ip=…&licname=…&sok=ok`: BILLmanager's edit form takes either field or both in one write
+   * (docs/billmanager-api.md). A call with neither would be a read, so it is refused here before anything is sent.
+   */
+  async edit({ upstreamId, ip, name }: LicenseRef & { ip?: string; name?: string }): Promise<void> {
+    if (ip === undefined && name === undefined) {
+      throw new ModuleConfigurationError('soft.edit needs an ip or a licname to write: nothing to change was given');
+    }
+    await this.perform('soft.edit', {
+      elid: upstreamId,
+      ...(ip !== undefined ? { ip } : {}),
+      ...(name !== undefined ? { licname: name } : {}),
+      sok: 'ok',
+    });
+  }
+
   /** `soft.edit&elid=…&ip=…&sok=ok`. */
   async changeIp({ upstreamId, ip }: LicenseRef & { ip: string }): Promise<void> {
-    await this.perform('soft.edit', { elid: upstreamId, ip, sok: 'ok' });
+    await this.edit({ upstreamId, ip });
   }
 
   /** `soft.edit&elid=…&licname=…&sok=ok`. */
   async rename({ upstreamId, name }: LicenseRef & { name: string }): Promise<void> {
-    await this.perform('soft.edit', { elid: upstreamId, licname: name, sok: 'ok' });
+    await this.edit({ upstreamId, name });
   }
 
   /**
-   * `soft.edit&elid=…&clicked_button=newkey&sok=ok`, then a read for the new key. The key is regenerated once the
-   * first call succeeds, so a failed read-back does not fail the operation: it gives `activationKey: null`.
+   * `soft.edit&elid=…&clicked_button=newkey&sok=ok`, then a read for the new key (the reply carries none). The key
+   * is regenerated once the first call succeeds, so a failed read-back does not fail the operation: it gives
+   * `license: null` and `activationKey: null`.
    */
-  async regenerateKey({ upstreamId }: LicenseRef): Promise<{ activationKey: string | null }> {
+  async regenerateKey({
+    upstreamId,
+  }: LicenseRef): Promise<{ activationKey: string | null; license: UpstreamLicense | null }> {
     await this.perform('soft.edit', { elid: upstreamId, clicked_button: 'newkey', sok: 'ok' });
     try {
       const license = await this.get({ upstreamId });
-      return { activationKey: license.activationKey };
+      return { activationKey: license.activationKey, license };
     } catch (error) {
       if (!(error instanceof UpstreamError)) throw error;
       this.logger.warn({ upstreamId, error: error.name }, 'billmanager: new key not read back');
-      return { activationKey: null };
+      return { activationKey: null, license: null };
     }
   }
 

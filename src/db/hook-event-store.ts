@@ -11,8 +11,11 @@ export interface HookEventRecord {
 /** Remembers every accepted hook by `eventId`: the platform's retries find the operation the first one made. */
 export interface HookEventStore {
   get(eventId: string, trx?: Knex): Promise<HookEventRecord | null>;
-  /** Throws a unique violation when the `eventId` is already known. */
-  insert(record: HookEventRecord, trx: Knex.Transaction): Promise<void>;
+  /**
+   * Inserts in one statement the records whose `eventId` is not known yet (a known one waits for the transaction
+   * that wrote it); returns the event ids it inserted.
+   */
+  insertNew(records: HookEventRecord[], trx: Knex.Transaction): Promise<Set<string>>;
   /**
    * Deletes up to `limit` hook events whose operation succeeded before `finishedBefore` and is not the last operation
    * of its service; returns how many. The operation rows stay (see `pruneExpiredRecords` for why this is safe).
@@ -62,13 +65,22 @@ export class KnexHookEventStore implements HookEventStore {
     return db('hook_events').whereIn('event_id', prunable).delete();
   }
 
-  async insert(record: HookEventRecord, trx: Knex.Transaction): Promise<void> {
-    await trx('hook_events').insert({
-      event_id: record.eventId,
-      event: record.event,
-      body_sha256: record.bodySha256,
-      operation_id: record.operationId,
-      received_at: record.receivedAt,
-    });
+  async insertNew(records: HookEventRecord[], trx: Knex.Transaction): Promise<Set<string>> {
+    const inserted: Array<Pick<Row, 'event_id'>> = await trx('hook_events')
+      .insert(records.map(toRow))
+      .onConflict('event_id')
+      .ignore()
+      .returning('event_id');
+    return new Set(inserted.map((row) => row.event_id));
   }
+}
+
+function toRow(record: HookEventRecord): Row {
+  return {
+    event_id: record.eventId,
+    event: record.event,
+    body_sha256: record.bodySha256,
+    operation_id: record.operationId,
+    received_at: record.receivedAt,
+  };
 }

@@ -10,6 +10,7 @@ import type { ManualRequest } from '../domain/manual-actions';
 import { LeaseLostError } from '../errors';
 import { fromJson, toJson } from './columns';
 import { databaseTime } from './database';
+import { insertHookOperations } from './operation-intake-rows';
 import { hasUnsettledPredecessor, unsettledPredecessors, type Ordering } from './operation-lines';
 
 export interface OperationRecord {
@@ -64,6 +65,12 @@ export interface NewOperation {
 
 export interface OperationStore {
   create(op: NewOperation, now: Date, trx: Knex.Transaction): Promise<OperationRecord>;
+  /** Hooks' operations, in their services' order, in one statement: `create` for many, each with its service. */
+  createForHooks(
+    ops: Array<NewOperation & { serviceId: string }>,
+    now: Date,
+    trx: Knex.Transaction,
+  ): Promise<OperationRecord[]>;
   get(id: string, trx?: Knex): Promise<OperationRecord | null>;
   /** Whether the service has an operation not yet succeeded (queued, running, waiting or failed). */
   hasUnsettled(serviceId: string, trx?: Knex): Promise<boolean>;
@@ -149,6 +156,12 @@ export class KnexOperationStore implements OperationStore {
     return toRecord(inserted!);
   }
 
+  async createForHooks(ops: Array<NewOperation & { serviceId: string }>, now: Date, trx: Knex.Transaction) {
+    const rows = ops.map((op) => ({ ...op, payloadJson: toJson(op.payload) }));
+    const inserted = new Map((await insertHookOperations(trx, rows, now.toISOString())).map((row) => [row.id, row]));
+    return ops.map((op) => toRecord(inserted.get(op.id) as unknown as Row));
+  }
+
   async get(id: string, trx: Knex = this.db): Promise<OperationRecord | null> {
     const row = await trx<Row>(TABLE).where({ id }).first();
     return row ? toRecord(row) : null;
@@ -226,23 +239,22 @@ export class KnexOperationStore implements OperationStore {
     callbackDue: boolean,
     trx: Knex.Transaction,
   ) {
-    await this.assertLease(id, owner, now, trx);
     const at = now.toISOString();
     const final = outcome.status === 'succeeded' || outcome.status === 'failed';
-    await trx(TABLE)
-      .where({ id })
-      .update({
-        status: outcome.status,
-        result: outcome.status === 'succeeded' ? toJson(outcome.result) : null,
-        error: outcome.status === 'succeeded' ? null : outcome.error ? toJson(outcome.error) : null,
-        not_before: 'notBefore' in outcome ? outcome.notBefore.toISOString() : null,
-        lease_owner: null,
-        lease_until: null,
-        finished_at: final ? at : null,
-        callback_state: final && callbackDue ? 'pending' : null,
-        callback_next_at: final && callbackDue ? at : null,
-        updated_at: at,
-      });
+    // The lease is judged inside the write itself: one statement, and it locks the row as `assertLease` would.
+    const changed = await heldLease(trx, id, owner).update({
+      status: outcome.status,
+      result: outcome.status === 'succeeded' ? toJson(outcome.result) : null,
+      error: outcome.status === 'succeeded' ? null : outcome.error ? toJson(outcome.error) : null,
+      not_before: 'notBefore' in outcome ? outcome.notBefore.toISOString() : null,
+      lease_owner: null,
+      lease_until: null,
+      finished_at: final ? at : null,
+      callback_state: final && callbackDue ? 'pending' : null,
+      callback_next_at: final && callbackDue ? at : null,
+      updated_at: at,
+    });
+    if (changed !== 1) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
   async listRunnable(now: Date, limit: number) {

@@ -24,6 +24,11 @@ export type ServicePatch = Partial<
 export interface ServiceStore {
   /** Creates the row (status `pending`) if the platform never named this service before, and gives out the next sequence number. */
   nextSequence(serviceId: string, now: Date, trx: Knex.Transaction): Promise<number>;
+  /**
+   * `nextSequence` for many services in one statement: each service's counter moves on by its count, and the map
+   * holds the last number given out (a service counted `k` times owns the `k` numbers up to it).
+   */
+  takeSequences(counts: ReadonlyMap<string, number>, now: Date, trx: Knex.Transaction): Promise<Map<string, number>>;
   get(serviceId: string, trx?: Knex): Promise<ServiceRecord | null>;
   update(serviceId: string, patch: ServicePatch, now: Date, trx?: Knex): Promise<void>;
   /** Active services whose license (bound, not a trial) is paid until before `before` while the service is paid further. */
@@ -50,16 +55,25 @@ export class KnexServiceStore implements ServiceStore {
   constructor(private readonly db: Knex) {}
 
   async nextSequence(serviceId: string, now: Date, trx: Knex.Transaction): Promise<number> {
+    return (await this.takeSequences(new Map([[serviceId, 1]]), now, trx)).get(serviceId)!;
+  }
+
+  async takeSequences(counts: ReadonlyMap<string, number>, now: Date, trx: Knex.Transaction) {
     const at = now.toISOString();
-    await trx('services')
-      .insert({ id: serviceId, status: 'pending', last_sequence: 0, created_at: at, updated_at: at })
+    const rows = [...counts].map(([id, count]) => ({
+      id,
+      status: 'pending',
+      last_sequence: count,
+      created_at: at,
+      updated_at: at,
+    }));
+    // A new service starts at its count; a known one adds it. The row lock this takes keeps numbers unique.
+    const taken: Array<Pick<Row, 'id' | 'last_sequence'>> = await trx('services')
+      .insert(rows)
       .onConflict('id')
-      .ignore();
-    const [row]: Array<Pick<Row, 'last_sequence'>> = await trx('services')
-      .where({ id: serviceId })
-      .increment('last_sequence', 1)
-      .returning('last_sequence');
-    return Number(row!.last_sequence);
+      .merge({ last_sequence: trx.raw('services.last_sequence + excluded.last_sequence') })
+      .returning(['id', 'last_sequence']);
+    return new Map(taken.map((row) => [row.id, Number(row.last_sequence)]));
   }
 
   async get(serviceId: string, trx: Knex = this.db): Promise<ServiceRecord | null> {

@@ -16,10 +16,19 @@ export interface LicensingServerModule {
   list(): Promise<UpstreamLicense[]>;
   /** The license an earlier `order` with this reference created, or null when that order never went through. */
   findByReference(params: { reference: string }): Promise<UpstreamLicense | null>;
+  /**
+   * Sets the IP, the name, or both in ONE call (one upstream write, checked and applied together): a reuse or a
+   * setparam that moves a license to a service changes both, and one call is half the round trips of two.
+   */
+  edit(params: LicenseRef & { ip?: string; name?: string }): Promise<void>;
   changeIp(params: LicenseRef & { ip: string }): Promise<void>;
   rename(params: LicenseRef & { name: string }): Promise<void>;
-  /** Regenerates the activation key so that the previous holder's key stops working; returns the new key if read back. */
-  regenerateKey(params: LicenseRef): Promise<{ activationKey: string | null }>;
+  /**
+   * Regenerates the activation key so that the previous holder's key stops working, then reads the license back:
+   * `license` is that read (new key, status, expiry, IP, name), or null when the read failed after the key was
+   * regenerated; `activationKey` is its key.
+   */
+  regenerateKey(params: LicenseRef): Promise<{ activationKey: string | null; license: UpstreamLicense | null }>;
   /** Renews (and pays for) one more period. */
   prolong(params: LicenseRef & { period: Period }): Promise<void>;
   suspend(params: LicenseRef): Promise<void>;

@@ -161,8 +161,9 @@ export class EventHandlers {
   private async conform(license: LicenseRecord, service: ServiceView, need: LicenseRequirement) {
     const steps = await this.steps(license);
     let current = license;
-    if (service.ip) current = await steps.changeIp(current, service.ip, 'ip');
-    current = await steps.rename(current, licenseNameFor(service), 'name');
+    // One edit for both (under the IP step's reference, so an attempt from before the merge is settled by it).
+    const wanted = { ...(service.ip ? { ip: service.ip } : {}), name: licenseNameFor(service) };
+    current = await steps.setIpAndName(current, wanted, 'ip');
     if (service.paidUntil && !isTrial(need.period))
       current = await steps.renewToCover(current, service.paidUntil, need.period, service.tariffPlan);
     return current;

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { HookEvent, ServiceFacts } from '../domain/lifecycle';
 import { isUniqueViolation } from '../db/columns';
 import type { OperationRecord } from '../db/operation-store';
+import { IntakeGroupCommit } from './intake-group-commit';
 import { latestPaidUntil } from '../domain/money-guards';
 import { ConflictError, InvalidInputError, RuleViolationError } from '../errors';
 import type { HookBody } from '../platform/hook-schemas';
@@ -16,47 +17,59 @@ export interface IntakeResult {
 
 /**
  * Accepts a hook durably: the hook event (unique `eventId`) and its operation (next sequence number of the service)
- * are committed in one transaction before the answer. The same `eventId` again returns the same operation; with
- * another body it is a conflict. Rules are checked first, and a hook that breaks one records nothing: a `paidUntil`
- * beyond `lifecycle.maxPaidAheadMonths` (422 `invalid_service`), an unknown plan or value (422).
+ * are committed in one transaction before the answer, shared with the hooks that arrive together
+ * ({@link IntakeGroupCommit}). The same `eventId` again returns the same operation; with another body it is a
+ * conflict. Rules are checked first, and a hook that breaks one records nothing: a `paidUntil` beyond
+ * `lifecycle.maxPaidAheadMonths` (422 `invalid_service`), an unknown plan or value (422).
+ *
+ * A new hook costs no read: a replay is found by its insert, which skips a known `eventId`, and only then read.
  */
 export class HookIntake {
+  private readonly door: IntakeGroupCommit;
+
   constructor(
     private readonly deps: Pick<
       LifecycleDeps,
       'db' | 'services' | 'operations' | 'hookEvents' | 'tariffPlans' | 'enumerations' | 'periodComparisons' | 'now'
     > & { settings: Pick<LifecycleDeps['settings'], 'maxPaidAheadMonths'> },
-  ) {}
+  ) {
+    this.door = new IntakeGroupCommit(deps);
+  }
 
   /** `json` is the body as received (before validation dropped anything), for the replay comparison. */
   async accept(event: HookEvent, body: HookBody, json: unknown = body): Promise<IntakeResult> {
     const bodySha256 = fingerprint(event, json);
-    const known = await this.replayOf(body.eventId, bodySha256);
-    if (known) return known;
-    this.checkPaidUntil(body.service);
-    await this.checkReferences(event, body.service);
     try {
-      const operation = await this.deps.db.transaction(async (trx) => {
-        const now = this.deps.now();
-        const sequence = await this.deps.services.nextSequence(body.service.id, now, trx);
-        const created = await this.deps.operations.create(
-          { id: crypto.randomUUID(), event, serviceId: body.service.id, sequence, payload: body.service },
-          now,
-          trx,
-        );
-        await this.deps.hookEvents.insert(
-          { eventId: body.eventId, event, bodySha256, operationId: created.id, receivedAt: now.toISOString() },
-          trx,
-        );
-        return created;
-      });
-      return { operation, replay: false };
+      this.checkPaidUntil(body.service);
+      await this.checkReferences(event, body.service);
+    } catch (error) {
+      // A replay is answered as one (or as a conflict) whatever the rules say now, as it was when it came first.
+      const known = await this.replayOf(body.eventId, bodySha256);
+      if (known) return known;
+      throw error;
+    }
+    try {
+      const hook = {
+        eventId: body.eventId,
+        event,
+        bodySha256,
+        operationId: crypto.randomUUID(),
+        service: body.service,
+      };
+      const written = await this.door.write(hook);
+      if ('operation' in written) return { operation: written.operation, replay: false };
     } catch (error) {
       // Two deliveries of one hook raced: the one that committed first made the operation.
       const raced = isUniqueViolation(error) ? await this.replayOf(body.eventId, bodySha256) : null;
       if (raced) return raced;
       throw error;
     }
+    const known = await this.replayOf(body.eventId, bodySha256);
+    if (known) return known;
+    // Skipped as known, then gone: pruned in between (retention). Nothing was written: the platform may send it again.
+    throw new ConflictError(`event ${body.eventId} was received before and is no longer known`, {
+      eventId: body.eventId,
+    });
   }
 
   private async replayOf(eventId: string, bodySha256: string): Promise<IntakeResult | null> {
@@ -88,7 +101,9 @@ export class HookIntake {
   private async checkReferences(event: HookEvent, facts: ServiceFacts): Promise<void> {
     if (event !== 'open' && event !== 'setparam') return;
     if (event === 'setparam' && !facts.tariffPlan && !facts.controlPanel) return;
-    const stored = await this.deps.services.get(facts.id);
+    // What the hook leaves out is taken from what is stored; an `open` says all of it.
+    const complete = facts.tariffPlan && facts.period !== undefined && facts.period !== null;
+    const stored = complete ? null : await this.deps.services.get(facts.id);
     const tariffPlan = facts.tariffPlan ?? stored?.tariffPlan ?? (await this.latestTariffPlan(facts.id));
     if (!tariffPlan) return; // a setparam before any open: checked when the operation runs
     await resolveLicenseNeed(this.deps, {

@@ -94,36 +94,35 @@ export class LicenseAcquirer {
     const price = await priceNow(this.deps, need.licensingServer, need.priceList, need.period);
     const avoided = { price, tariffPlan: service.tariffPlan, period: need.period };
     for (;;) {
-      const by = this.by();
-      const candidate =
+      const earlierCandidate =
         (await this.deps.licenses.findReservedBy(this.operationId)) ??
-        (await this.preparedEarlier(service, need, earlier, skip, avoided)) ??
-        // Claimed under the lease: a worker that lost the operation cannot take a license for it.
-        (await this.checkpoints.write((trx) =>
-          this.deps.licenses.claimFromPool(
-            {
-              ...poolEligibility(by.at, this.deps.settings.poolMarginHours),
-              licensingServer: need.licensingServer,
-              priceList: need.priceList,
-              ip: service.ip,
-              operationId: this.operationId,
-              serviceId: service.id,
-              avoided,
-            },
-            by,
-            skip,
-            trx,
-          ),
-        ));
+        (await this.preparedEarlier(service, need, earlier, skip, avoided));
+      const candidate = earlierCandidate ?? (await this.claim(service, need, skip, avoided));
       if (!candidate) return null;
       try {
-        return await this.reuse(candidate, service, need);
+        return await this.reuse(candidate, service, need, earlierCandidate === null);
       } catch (error) {
         if (!refusesThisLicense(error)) throw error;
         skip.push(candidate.id);
         await this.giveBack(candidate, error);
       }
     }
+  }
+
+  /** The eligible pooled license expiring soonest, claimed under the lease (a worker that lost it cannot claim). */
+  private claim(
+    service: ServiceTarget,
+    need: LicenseRequirement,
+    skip: readonly string[],
+    avoided: PoolClaim['avoided'],
+  ): Promise<LicenseRecord | null> {
+    const by = this.by();
+    const eligibility = poolEligibility(by.at, this.deps.settings.poolMarginHours);
+    const { licensingServer, priceList } = need;
+    const holder = { ip: service.ip, operationId: this.operationId, serviceId: service.id, avoided };
+    return this.checkpoints.write((trx) =>
+      this.deps.licenses.claimFromPool({ ...eligibility, licensingServer, priceList, ...holder }, by, skip, trx),
+    );
   }
 
   /**
@@ -167,20 +166,27 @@ export class LicenseAcquirer {
     return this.checkpoints.write((trx) => this.deps.licenses.claimAgain(license.id, holder, this.by(), trx));
   }
 
+  /**
+   * Moves a pooled license to the service in four calls: IP and name in one edit, a new key (its read-back gives
+   * status and expiry too), resumed if suspended; renewed if it would lapse first. A license just claimed is not read
+   * first: its record is its release's read, and one gone or held by a cooldown refuses the edit or the key (and goes
+   * back). It is read first when its key is unknown here (the key's lookup compares with the previous holder's) or
+   * an earlier attempt had it (its record may be old, its key step done).
+   */
   private async reuse(
     license: LicenseRecord,
     service: ServiceTarget,
     need: LicenseRequirement,
+    justClaimed: boolean,
   ): Promise<LicenseRecord> {
-    let current = await this.steps.refresh(license);
-    if (current.status === 'deleted')
-      throw new UpstreamNotFoundError(`pooled license ${license.upstreamId} is gone upstream`);
-    current = await this.steps.changeIp(current, service.ip, 'reuse-ip');
-    current = await this.steps.rename(current, licenseNameFor(service), 'reuse-name');
+    let current = justClaimed && license.activationKey !== null ? license : await this.steps.refresh(license);
+    assertLive(current);
+    // The reference of the IP step that this one edit replaced: an attempt from before the change settles it.
+    current = await this.steps.setIpAndName(current, { ip: service.ip, name: licenseNameFor(service) }, 'reuse-ip');
     current = await this.steps.regenerateKey(current, 'reuse-key');
+    assertLive(current);
     current = await this.steps.resume(current, 'reuse-resume');
-    if (service.paidUntil && !isTrial(need.period))
-      current = await this.steps.renewToCover(current, service.paidUntil, need.period, service.tariffPlan);
+    current = await this.coverService(current, service, need);
     this.deps.logger.info(
       { operationId: this.operationId, licenseId: license.id, serviceId: service.id },
       'pooled license reused',
@@ -262,13 +268,22 @@ export class LicenseAcquirer {
     service: ServiceTarget,
     need: LicenseRequirement,
   ): Promise<LicenseRecord> {
-    let current = await this.steps.readBack(license, 'order');
+    const current = await this.steps.readBack(license, 'order');
     if (current.status === 'ordered' || current.status === 'processing') throw this.steps.stillProcessing(current);
-    // A trial runs for its own fixed time: it cannot be renewed to cover the service.
-    if (service.paidUntil && !isTrial(need.period))
-      current = await this.steps.renewToCover(current, service.paidUntil, need.period, service.tariffPlan);
-    return current;
+    return this.coverService(current, service, need);
   }
+
+  /** Renewed to cover the service unless a trial (a fixed time); read in this attempt, so no read before paying. */
+  private coverService(license: LicenseRecord, service: ServiceTarget, need: LicenseRequirement) {
+    if (!service.paidUntil || isTrial(need.period)) return Promise.resolve(license);
+    return this.steps.renewToCover(license, service.paidUntil, need.period, service.tariffPlan, { justRead: true });
+  }
+}
+
+/** A pooled license the upstream reads as deleted cannot be reused: it leaves the pool. */
+function assertLive(license: LicenseRecord): void {
+  if (license.status === 'deleted')
+    throw new UpstreamNotFoundError(`pooled license ${license.upstreamId} is gone upstream`);
 }
 
 /**

@@ -1,15 +1,13 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { LicensingServerModule, UpstreamLicense } from '../domain/licensing-module';
-import { processingWaitMs, renewalsNeeded } from '../domain/money-guards';
-import { formatPeriod, type Period } from '../domain/period';
+import { processingWaitMs } from '../domain/money-guards';
 import { UpstreamNotFoundError } from '../domain/upstream-errors';
 import type { LicenseRecord, OperationMoveContext, UpstreamFacts } from '../db/license-store';
-import { addMonths } from '../domain/lifecycle';
-import { LeaseLostError, ReadBackError, RenewalLimitError, ServiceError, UpstreamProcessingError } from '../errors';
+import { LeaseLostError, ReadBackError, ServiceError, UpstreamProcessingError } from '../errors';
 import type { Checkpointer } from './checkpointer';
+import { LicenseRenewal } from './license-renewal';
 import type { LifecycleDeps } from './lifecycle-deps';
-import { priceNow } from './pricing';
 
 const sha256 = (text: string | null) => (text === null ? null : crypto.createHash('sha256').update(text).digest('hex'));
 
@@ -35,41 +33,56 @@ export class LicenseSteps {
     return { ...license, ...facts };
   }
 
+  /**
+   * Puts an IP and a name on the license in ONE checkpointed `soft.edit` (the upstream takes both together); a step
+   * whose fields the license already carries calls nothing. When either field differs both are sent: setting the
+   * same IP again is no change upstream, and a field changed there behind our back is set right too. After an
+   * unknown outcome the lookup checks every field sent. The step is `change_ip` when the IP moves (its monthly
+   * cooldown starts), else `rename`.
+   */
+  async setIpAndName(
+    license: LicenseRecord,
+    wanted: { ip?: string; name?: string },
+    step: string,
+  ): Promise<LicenseRecord> {
+    const ipMoves = wanted.ip !== undefined && license.ip !== wanted.ip;
+    if (!ipMoves && (wanted.name === undefined || license.name === wanted.name)) return license;
+    const { ip, name } = wanted;
+    await this.perform(
+      license,
+      step,
+      ipMoves ? 'change_ip' : 'rename',
+      { ...wanted },
+      async () => {
+        await this.module.edit({ upstreamId: license.upstreamId, ip, name });
+        return { ...wanted };
+      },
+      (upstream) => (ip === undefined || upstream.ip === ip) && (name === undefined || upstream.name === name),
+      async (trx) => {
+        if (ipMoves) await this.deps.licenses.ipChanged(license.id, ip!, this.by(), trx);
+        const facts = { ...(ip !== undefined && !ipMoves ? { ip } : {}), ...(name !== undefined ? { name } : {}) };
+        if (Object.keys(facts).length)
+          await this.deps.licenses.recordUpstreamFacts(license.id, facts, this.deps.now(), trx);
+      },
+    );
+    return {
+      ...license,
+      ...(ip !== undefined ? { ip } : {}),
+      ...(name !== undefined ? { name } : {}),
+      ...(ipMoves ? { ipChangedAt: this.deps.now() } : {}),
+    };
+  }
+
   async changeIp(license: LicenseRecord, ip: string, step: string): Promise<LicenseRecord> {
-    if (license.ip === ip) return license;
-    await this.perform(
-      license,
-      step,
-      'change_ip',
-      { ip },
-      async () => {
-        await this.module.changeIp({ upstreamId: license.upstreamId, ip });
-        return { ip };
-      },
-      (upstream) => upstream.ip === ip,
-      (trx) => this.deps.licenses.ipChanged(license.id, ip, this.by(), trx),
-    );
-    return { ...license, ip, ipChangedAt: this.deps.now() };
+    return this.setIpAndName(license, { ip }, step);
   }
 
-  async rename(license: LicenseRecord, name: string, step: string): Promise<LicenseRecord> {
-    if (license.name === name) return license;
-    await this.perform(
-      license,
-      step,
-      'rename',
-      { name },
-      async () => {
-        await this.module.rename({ upstreamId: license.upstreamId, name });
-        return { name };
-      },
-      (upstream) => upstream.name === name,
-      (trx) => this.deps.licenses.recordUpstreamFacts(license.id, { name }, this.deps.now(), trx),
-    );
-    return { ...license, name };
-  }
-
-  /** A new activation key: the previous holder's key stops working. */
+  /**
+   * A new activation key: the previous holder's key stops working. The module reads the license right after (the
+   * new key is only known by a read), and that read is recorded in full (status, expiry, IP, name), so a caller
+   * needs no read of its own after this step. When the call was made but its read failed, the license is read once
+   * more here; when an earlier attempt already made the step, nothing is called.
+   */
   async regenerateKey(license: LicenseRecord, step: string): Promise<LicenseRecord> {
     const reference = this.reference(step, license);
     // After an unknown outcome, compare with the key from before the first attempt (stored with its checkpoint):
@@ -79,26 +92,34 @@ export class LicenseSteps {
       intended && 'previousKeySha256' in intended.request
         ? (intended.request.previousKeySha256 as string | null)
         : sha256(license.activationKey);
-    let activationKey: string | null = null;
+    let settledNow = false;
+    let read: UpstreamLicense | null = null;
     await this.checkpoints.perform({
       kind: 'regenerate_key',
       reference,
       licenseId: license.id,
       request: { previousKeySha256 },
       call: async () => {
-        activationKey = (await this.module.regenerateKey({ upstreamId: license.upstreamId })).activationKey;
+        settledNow = true;
+        read = (await this.module.regenerateKey({ upstreamId: license.upstreamId })).license;
         return { regenerated: true };
       },
       reconcile: async () => {
-        const upstream = await this.module.get({ upstreamId: license.upstreamId });
-        activationKey = upstream.activationKey;
-        return sha256(upstream.activationKey) !== previousKeySha256 ? { regenerated: true } : null;
+        settledNow = true;
+        read = await this.module.get({ upstreamId: license.upstreamId });
+        return sha256(read.activationKey) !== previousKeySha256 ? { regenerated: true } : null;
       },
       onDone: async (trx) => {
-        await this.deps.licenses.keyRegenerated(license.id, activationKey, this.by(), trx);
+        const upstream = read as UpstreamLicense | null;
+        await this.deps.licenses.keyRegenerated(license.id, upstream?.activationKey ?? null, this.by(), trx);
+        if (upstream)
+          await this.deps.licenses.recordUpstreamFacts(license.id, factsFromUpstream(upstream), this.deps.now(), trx);
       },
     });
-    return { ...license, activationKey, keyRegeneratedAt: this.deps.now() };
+    if (!settledNow) return license;
+    const regenerated = { ...license, activationKey: null, keyRegeneratedAt: this.deps.now() };
+    const upstream = read as UpstreamLicense | null;
+    return upstream ? { ...regenerated, ...factsFromUpstream(upstream) } : this.refresh(regenerated);
   }
 
   async suspend(license: LicenseRecord, step: string): Promise<LicenseRecord> {
@@ -135,61 +156,9 @@ export class LicenseSteps {
     return { ...license, status: 'active' };
   }
 
-  /**
-   * Renews by `period` as many times as needed until the license is paid until at least `target`. An operation makes
-   * at most `lifecycle.maxRenewalsPerOperation` renewals in all its attempts: a target that needs more fails with
-   * `renewal_limit` before anything is paid. Before it pays, it reads the expiry from the upstream once: a renewal
-   * made there by other means (by hand, say) is not paid again. Each renewal is a paid call of its own; the new
-   * expiry is read back after it as a separate step, so that a failed read never hides a renewal that was paid.
-   * Each renewal is priced as it is paid, and recorded under `tariffPlan` (its service's; null for none).
-   */
-  async renewToCover(
-    license: LicenseRecord,
-    target: Date,
-    period: Period,
-    tariffPlan: string | null,
-  ): Promise<LicenseRecord> {
-    const family = `${this.operationId}.prolong.${license.id}`;
-    let current = license;
-    let readDue: boolean | undefined;
-    for (;;) {
-      if (current.paidUntil && current.paidUntil >= target) return current;
-      // A renewal whose outcome is unknown is settled through its checkpoint, which compares against the expiry from
-      // before it; reading the expiry first would leave that checkpoint unsettled.
-      readDue ??= !(await this.checkpoints.hasPending(family));
-      if (readDue || current.paidUntil === null) {
-        current = await this.refresh(current);
-        readDue = false;
-      }
-      if (current.paidUntil && current.paidUntil >= target) return current;
-      // Just ordered and still being processed upstream: renewing now would pay for a second period.
-      if (current.paidUntil === null) throw this.stillProcessing(current);
-      await this.assertWithinRenewalLimit(current.paidUntil, target, period, family);
-      const paidUntilBefore = current.paidUntil.toISOString();
-      const cost = { price: await priceNow(this.deps, license.licensingServer, license.priceList, period), tariffPlan };
-      await this.checkpoints.perform({
-        kind: 'prolong',
-        reference: await this.checkpoints.nextReference(family),
-        licenseId: license.id,
-        request: { period, paidUntilBefore },
-        paidAt: license.licensingServer,
-        call: async () => {
-          await this.module.prolong({ upstreamId: license.upstreamId, period });
-          return { renewed: true };
-        },
-        reconcile: async () => {
-          const paidUntil = await this.readPaidUntil(license);
-          return paidUntil && paidUntil > paidUntilBefore ? { renewed: true, paidUntil } : null;
-        },
-        onDone: async (trx, done) => {
-          const before = new Date(paidUntilBefore);
-          const paidUntil = this.renewedUntil(before, period, done);
-          const renewal = { period, paidUntilBefore: before, paidUntil, cost };
-          await this.deps.licenses.renewed(license.id, renewal, this.by(), trx);
-        },
-      });
-      current = await this.readBack(current, 'renewal');
-    }
+  /** Renews until the license is paid until at least `target`: see {@link LicenseRenewal.renewToCover}. */
+  renewToCover(...args: Parameters<LicenseRenewal['renewToCover']>): Promise<LicenseRecord> {
+    return new LicenseRenewal(this.deps, this.checkpoints, this.operationId, this.module, this).renewToCover(...args);
   }
 
   /**
@@ -225,19 +194,6 @@ export class LicenseSteps {
     );
   }
 
-  /** `RenewalLimitError` when the renewals made so far plus those still needed pass the operation's limit. */
-  private async assertWithinRenewalLimit(paidUntil: Date, target: Date, period: Period, family: string) {
-    const limit = this.deps.settings.maxRenewalsPerOperation;
-    const made = await this.checkpoints.countDone(family);
-    const needed = renewalsNeeded(paidUntil, this.deps.now(), target, period, limit);
-    if (made + needed <= limit) return;
-    throw new RenewalLimitError(
-      `paying until ${target.toISOString()} needs more renewals of ${formatPeriod(period)} than ` +
-        `lifecycle.maxRenewalsPerOperation (${limit}) allows${made ? ` (${made} made already)` : ''}; nothing more was paid`,
-      { target: target.toISOString(), paidUntil: paidUntil.toISOString(), period, renewalsMade: made, limit },
-    );
-  }
-
   /** Deletes the license upstream; a license the upstream no longer knows counts as deleted. */
   async remove(license: LicenseRecord, step: string): Promise<void> {
     await this.checkpoints.perform({
@@ -267,10 +223,6 @@ export class LicenseSteps {
       if (error instanceof UpstreamNotFoundError) return true;
       throw error;
     }
-  }
-
-  private async readPaidUntil(license: LicenseRecord): Promise<string | null> {
-    return (await this.module.get({ upstreamId: license.upstreamId })).paidUntil?.toISOString() ?? null;
   }
 
   /** A simple step: call, or after an unknown outcome read the license and see whether it shows the change. */
@@ -304,17 +256,6 @@ export class LicenseSteps {
   /** Who moves the license in this operation's steps: the worker, now. */
   private by(): OperationMoveContext {
     return { actor: 'worker', at: this.deps.now(), operationId: this.operationId };
-  }
-
-  /**
-   * The paid-until a renewal leads to: as read upstream when its outcome had to be looked up, else as the renewal
-   * promises (from the later of the expiry and now); null for a lifetime renewal.
-   */
-  private renewedUntil(paidUntilBefore: Date, period: Period, done: Record<string, unknown>): Date | null {
-    if (typeof done.paidUntil === 'string') return new Date(done.paidUntil);
-    if (period === 'lifetime') return null;
-    const now = this.deps.now();
-    return addMonths(paidUntilBefore > now ? paidUntilBefore : now, period);
   }
 }
 

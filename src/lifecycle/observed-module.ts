@@ -29,6 +29,7 @@ const FUNCTIONS: readonly UpstreamFunction[] = [
   'get',
   'list',
   'findByReference',
+  'edit',
   'changeIp',
   'rename',
   'regenerateKey',

@@ -3,8 +3,10 @@ import os from 'node:os';
 import { retryDelayMs, startOfNextMonthUtc, addMonths, type OperationError } from '../domain/lifecycle';
 import { UpstreamRejectedError } from '../domain/upstream-errors';
 import type { AttemptOutcome, OperationRecord } from '../db/operation-store';
+import type { UpstreamActionStore } from '../db/upstream-action-store';
 import { classifyError } from '../error-classification';
 import { LeaseLostError } from '../errors';
+import { AttemptActions } from './attempt-actions';
 import { crashPoint } from './crash-points';
 import { EventHandlers } from './event-handlers';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -78,8 +80,10 @@ export class OperationRunner {
     owner: string,
   ): Promise<{ verdict: Exclude<RunVerdict, 'skipped' | 'lease-lost'>; errorCode: string | null }> {
     const { db, operations, services, licenses, audit } = this.deps;
+    // This attempt holds the lease: it reads the operation's upstream actions once (on a first attempt, not at all).
+    const upstreamActions = new AttemptActions(this.deps.upstreamActions, op.id, op.attempts);
     try {
-      const outcome = await new EventHandlers(this.deps, op, owner).run();
+      const outcome = await new EventHandlers({ ...this.deps, upstreamActions }, op, owner).run();
       await db.transaction(async (trx) => {
         const now = this.deps.now();
         await operations.finishAttempt(
@@ -121,7 +125,7 @@ export class OperationRunner {
       return { verdict: 'succeeded', errorCode: null };
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
-      const outcome = await this.outcomeOfFailure(op, error);
+      const outcome = await this.outcomeOfFailure(op, error, upstreamActions);
       await db.transaction(async (trx) => {
         const now = this.deps.now();
         await operations.finishAttempt(op.id, owner, outcome, now, this.options.callbackDue, trx);
@@ -162,6 +166,7 @@ export class OperationRunner {
   private async outcomeOfFailure(
     op: OperationRecord,
     error: unknown,
+    upstreamActions: UpstreamActionStore,
   ): Promise<Exclude<AttemptOutcome, { status: 'succeeded' }>> {
     const now = this.deps.now();
     const verdict = classifyError(error);
@@ -181,7 +186,7 @@ export class OperationRunner {
         return { status: 'waiting', error: described, notBefore: verdict.notBefore ?? cooldown ?? backOff() };
       }
       case 'retry':
-        if (op.attempts >= this.deps.settings.maxAttempts && !(await this.hasUnknownOutcome(op))) {
+        if (op.attempts >= this.deps.settings.maxAttempts && !(await hasUnknownOutcome(op, upstreamActions))) {
           return {
             status: 'failed',
             error: { code: described.code, message: `gave up after ${op.attempts} attempts: ${described.message}` },
@@ -190,14 +195,14 @@ export class OperationRunner {
         return { status: 'queued', error: described, notBefore: verdict.notBefore ?? backOff() };
     }
   }
+}
 
-  /**
-   * An upstream call whose outcome is still unknown (a paid order, say) keeps the operation trying, however many
-   * attempts that takes: giving up would leave a license that may be paid for unknown to us.
-   */
-  private async hasUnknownOutcome(op: OperationRecord): Promise<boolean> {
-    return (await this.deps.upstreamActions.listByOperation(op.id)).some((action) => action.state === 'intended');
-  }
+/**
+ * An upstream call whose outcome is still unknown (a paid order, say) keeps the operation trying, however many
+ * attempts that takes: giving up would leave a license that may be paid for unknown to us.
+ */
+async function hasUnknownOutcome(op: OperationRecord, upstreamActions: UpstreamActionStore): Promise<boolean> {
+  return (await upstreamActions.listByOperation(op.id)).some((action) => action.state === 'intended');
 }
 
 /** When an upstream cooldown ends: IP changes reopen with the next calendar month, key regeneration after a month. */

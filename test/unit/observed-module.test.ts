@@ -14,6 +14,7 @@ function moduleAnswering(order: () => Promise<{ upstreamId: string }>): Licensin
     get: unused,
     list: unused,
     findByReference: unused,
+    edit: unused,
     changeIp: unused,
     rename: unused,
     regenerateKey: unused,

@@ -109,6 +109,21 @@ describe('billmanager module against the sandbox (real HTTP)', () => {
     assert.equal((await module.get({ upstreamId })).ip, '198.51.100.8');
   });
 
+  it('sets IP and name in one edit, all or nothing: a refused IP leaves the name too', async () => {
+    const module = moduleFor(sandbox());
+    const { upstreamId } = await module.order(order);
+    const edits = countCalls(sandbox(), 'soft.edit');
+    await module.edit({ upstreamId, ip: '198.51.100.7', name: 'vps-2002' });
+    assert.equal(countCalls(sandbox(), 'soft.edit') - edits, 1, 'one call for both fields');
+    const edited = await module.get({ upstreamId });
+    assert.deepEqual([edited.ip, edited.name], ['198.51.100.7', 'vps-2002']);
+    const error = await rejectionOf(module.edit({ upstreamId, ip: '198.51.100.8', name: 'vps-3003' }));
+    assert.ok(error instanceof UpstreamRejectedError);
+    assert.deepEqual([error.upstreamType, error.upstreamObject], ['limit', 'ip']);
+    const refused = await module.get({ upstreamId });
+    assert.deepEqual([refused.ip, refused.name], ['198.51.100.7', 'vps-2002']);
+  });
+
   it('refuses a second key regeneration within a month (limit/lickey)', async () => {
     const module = moduleFor(sandbox());
     const { upstreamId } = await module.order(order);

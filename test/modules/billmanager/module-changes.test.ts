@@ -61,6 +61,33 @@ describe('billmanager module: changes on the wire', () => {
     scope.done();
   });
 
+  it('edit sends ip and licname in one soft.edit with sok=ok', async () => {
+    const scope = expectCall(
+      loggedInScope(),
+      { func: 'soft.edit', auth, elid: '7001', ip: '198.51.100.7', licname: 'vps-2002', sok: 'ok' },
+      'ok.xml',
+    );
+    await createModule().edit({ upstreamId: '7001', ip: '198.51.100.7', name: 'vps-2002' });
+    scope.done();
+  });
+
+  it('edit refused by the monthly IP limit is UpstreamRejectedError limit/ip', async () => {
+    const scope = expectCall(
+      loggedInScope(),
+      { func: 'soft.edit', auth, elid: '7001', ip: '198.51.100.7', licname: 'vps-2002', sok: 'ok' },
+      'error-limit-ip.xml',
+    );
+    const error = await rejectionOf(createModule().edit({ upstreamId: '7001', ip: '198.51.100.7', name: 'vps-2002' }));
+    assert.ok(error instanceof UpstreamRejectedError);
+    assert.equal(error.upstreamObject, 'ip');
+    scope.done();
+  });
+
+  it('edit with nothing to write sends nothing (it would be a read)', async () => {
+    const error = await rejectionOf(createModule().edit({ upstreamId: '7001' }));
+    assert.match(String(error), /nothing to change/);
+  });
+
   it('regenerateKey presses newkey, then reads the new key back', async () => {
     const scope = expectCall(
       loggedInScope(),
@@ -68,9 +95,12 @@ describe('billmanager module: changes on the wire', () => {
       'ok.xml',
     );
     expectCall(scope, { func: 'soft.edit', auth, elid: '7001' }, 'license-newkey.xml');
-    assert.deepEqual(await createModule().regenerateKey({ upstreamId: '7001' }), {
-      activationKey: 'KEY-BBBB-2222-SECRET',
-    });
+    const { activationKey, license } = await createModule().regenerateKey({ upstreamId: '7001' });
+    assert.equal(activationKey, 'KEY-BBBB-2222-SECRET');
+    // The read that found the key is given whole: the caller needs no read of its own for status and expiry.
+    assert.equal(license?.activationKey, 'KEY-BBBB-2222-SECRET');
+    assert.equal(license?.status, 'active');
+    assert.equal(license?.paidUntil?.toISOString(), '2025-03-31T23:59:59.999Z');
     scope.done();
   });
 
@@ -82,7 +112,10 @@ describe('billmanager module: changes on the wire', () => {
       'ok.xml',
     );
     scope.post(API_PATH, { out: 'xml', func: 'soft.edit', auth, elid: '7001' }).reply(503);
-    assert.deepEqual(await createModule({}, logger).regenerateKey({ upstreamId: '7001' }), { activationKey: null });
+    assert.deepEqual(await createModule({}, logger).regenerateKey({ upstreamId: '7001' }), {
+      activationKey: null,
+      license: null,
+    });
     assert.ok(logger.lines.some((line) => line.includes('not read back')));
     scope.done();
   });
