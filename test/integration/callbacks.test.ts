@@ -6,10 +6,14 @@ import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
 import { startPlatformStub, sleep, type Delivery, type PlatformStub } from '../helpers/platform-stub';
 import { TEST_HOOK_SECRET } from '../helpers/service';
 
-async function eventually<T>(what: string, probe: () => T | undefined | false, timeoutMs = 12_000): Promise<T> {
+async function eventually<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 12_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -110,8 +114,15 @@ describe('callbacks to the platform for finished operations', function () {
       deliveries.map((d) => d.body.status),
       ['succeeded', 'succeeded', 'succeeded'],
     );
-    const row = await callbackRow(op.id);
-    assert.equal(row.callback_state, 'delivered');
+    // The platform saw the 200 before the dispatcher recorded it: wait for the record, not for a moment.
+    const row = await eventually(
+      'the delivery recorded',
+      async () => {
+        const current = await callbackRow(op.id);
+        return current.callback_state === 'delivered' && current;
+      },
+      5000,
+    );
     assert.equal(Number(row.callback_attempts), 3);
     assert.equal(row.callback_next_at, null);
   });
