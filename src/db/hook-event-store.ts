@@ -66,8 +66,10 @@ export class KnexHookEventStore implements HookEventStore {
   }
 
   async insertNew(records: HookEventRecord[], trx: Knex.Transaction): Promise<Set<string>> {
+    // In one order in every process, so two groups holding the same event ids lock them without a deadlock.
+    const rows = records.map(toRow).sort((a, b) => (a.event_id < b.event_id ? -1 : a.event_id > b.event_id ? 1 : 0));
     const inserted: Array<Pick<Row, 'event_id'>> = await trx('hook_events')
-      .insert(records.map(toRow))
+      .insert(rows)
       .onConflict('event_id')
       .ignore()
       .returning('event_id');

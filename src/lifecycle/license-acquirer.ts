@@ -179,11 +179,20 @@ export class LicenseAcquirer {
     need: LicenseRequirement,
     justClaimed: boolean,
   ): Promise<LicenseRecord> {
-    let current = justClaimed && license.activationKey !== null ? license : await this.steps.refresh(license);
+    const unread = justClaimed && license.activationKey !== null;
+    let current = unread ? license : await this.steps.refresh(license);
     assertLive(current);
-    // The reference of the IP step that this one edit replaced: an attempt from before the change settles it.
-    current = await this.steps.setIpAndName(current, { ip: service.ip, name: licenseNameFor(service) }, 'reuse-ip');
-    current = await this.steps.regenerateKey(current, 'reuse-key');
+    try {
+      // The reference of the IP step that this one edit replaced: an attempt from before the change settles it.
+      current = await this.steps.setIpAndName(current, { ip: service.ip, name: licenseNameFor(service) }, 'reuse-ip');
+      current = await this.steps.regenerateKey(current, 'reuse-key');
+    } catch (error) {
+      // Unread, the license may be gone upstream (still readable there, status deleted) behind another refusal: tell
+      // by reading it, so a dead license leaves the pool instead of failing every open that claims it.
+      if (unread && error instanceof UpstreamRejectedError && error.upstreamType !== 'limit')
+        assertLive(await this.steps.refresh(current));
+      throw error;
+    }
     assertLive(current);
     current = await this.steps.resume(current, 'reuse-resume');
     current = await this.coverService(current, service, need);

@@ -43,3 +43,38 @@ describe('a pool reuse interrupted by a 5xx', function () {
     });
   }
 });
+
+/**
+ * A pooled license claimed for reuse is edited before it is read (its record is its release's read). When the
+ * upstream refuses that edit with something other than "missing" (a real BILLmanager may, for a license deleted
+ * behind our back but still readable with status "deleted"), the license is read to tell: a dead one leaves the pool
+ * and the open orders instead of failing, and the next open does not claim it again.
+ */
+describe('a pooled license deleted upstream, whose edit is refused with another error', function () {
+  this.timeout(60_000);
+  let h: Harness;
+
+  beforeEach(async () => {
+    h = await startHarness();
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('is read, found deleted, taken out of the pool, and the open orders a new license', async () => {
+    const previous = await h.run('open', openFacts('vps-gone'));
+    assert.equal((await h.run('close', { id: 'vps-gone' })).status, 'succeeded');
+    const upstreamId = previous.result.upstreamId as string;
+    h.sandbox.deleteLicense(upstreamId);
+    h.sandbox.armFault({ kind: 'error', type: 'value', object: 'ip', func: 'soft.edit', times: 1 });
+
+    const op = await h.run('open', openFacts('vps-after'));
+    assert.equal(op.status, 'succeeded', JSON.stringify(op.error));
+    assert.equal(op.result.source, 'order', 'the dead license was not reused: a new one was ordered');
+    assert.notEqual(op.result.upstreamId, upstreamId);
+    const { body } = await h.service.request('GET', `/v1/admin/licenses?id=${upstreamId}`);
+    assert.equal(body.items[0]?.status, 'deleted', 'the dead license is marked deleted');
+    assert.equal(body.items[0]?.pooled, false, 'and is out of the pool');
+    await h.assertInvariants();
+  });
+});
