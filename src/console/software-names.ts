@@ -1,5 +1,5 @@
 import type { ApiClient } from './api-client';
-import type { EnumerationItem } from './api-types';
+import type { EnumerationItem } from '../admin-api/shapes';
 import { itemsOr } from './page-kit';
 
 /** Price list → the enumeration value names that use it ("ISPmanager Lite"), for the "software" column. */

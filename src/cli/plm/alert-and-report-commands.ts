@@ -1,52 +1,8 @@
 import { Option, type Command } from 'commander';
 import { contextOf, parseTime, type CommandContext } from './context';
 import { money } from './output';
-
-interface Alert {
-  id: string;
-  kind: string;
-  severity: string;
-  subject: Record<string, unknown>;
-  message: string;
-  openedAt: string;
-  escalations: number;
-  notifiedAt: string | null;
-  resolvedAt: string | null;
-}
-
-type Money = number | null;
-
-/** `GET /v1/admin/reports/savings` (CONTRACT.md "Alerts, metrics, reports"). */
-interface SavingsReport {
-  from: string;
-  to: string;
-  currency: string | null;
-  orders: { count: number; cost: Money };
-  renewals: { count: number; cost: Money };
-  reuses: { count: number; costAvoided: Money };
-  idle: { licenses: number; paidDays: number; value: Money };
-  unpriced: number;
-  byPriceList: Array<{
-    licensingServer: string;
-    priceList: string;
-    orders: number;
-    reuses: number;
-    renewals: number;
-    cost: Money;
-    costAvoided: Money;
-  }>;
-  byTariffPlan: Array<{ tariffPlan: string; services: number; cost: Money }>;
-}
-
-const ALERT_KINDS = [
-  'renewal_failing',
-  'upstream_unreachable',
-  'balance_refused',
-  'operation_failed',
-  'spend_limit',
-  'drift',
-  'pool_low',
-];
+import type { AlertItem as Alert, Money, SavingsReport } from '../../admin-api/shapes';
+import { ALERT_KINDS } from '../../domain/alerts';
 
 export function registerAlertAndReportCommands(program: Command): void {
   program

@@ -3,25 +3,9 @@ import { ApiError } from './cli-errors';
 import { contextOf, parsePeriod, parsePositiveInteger, parseTime, segment, type CommandContext } from './context';
 import { waitAndReport, type Queued } from './operations-wait';
 import type { Column } from './output';
+import type { LicenseItem } from '../../admin-api/shapes';
 
-/** An item of `GET /v1/admin/licenses`. */
-export interface LicenseItem {
-  id: string;
-  upstreamId: string | null;
-  licensingServer: string;
-  priceList: string;
-  ip: string | null;
-  name: string | null;
-  status: string;
-  paidUntil: string | null;
-  activationKey: string | null;
-  serviceId: string | null;
-  pooled: boolean;
-  state?: string;
-  period: number | string | null;
-  source: string;
-  createdAt: string;
-}
+export type { LicenseItem };
 
 interface LicensePage {
   items: LicenseItem[];

@@ -1,26 +1,9 @@
 import type { ApiClient } from './api-client';
 import { OperationNotDoneError } from './cli-errors';
 import { cellText, type Output } from './output';
+import type { OperationItem as Operation, Queued } from '../../admin-api/shapes';
 
-/** `GET /v1/operations/{id}` (CONTRACT.md "Operations and services"). */
-export interface Operation {
-  id: string;
-  event: string;
-  serviceId: string | null;
-  status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed';
-  attempts: number;
-  createdAt: string;
-  updatedAt: string;
-  result: { licenseId: string | null; upstreamId: string | null; source: string; paidUntil: string | null } | null;
-  error: { code: string; message: string } | null;
-  notBefore?: string | null;
-}
-
-/** The answer of every write that queues one operation. */
-export interface Queued {
-  operationId: string;
-  status: string;
-}
+export type { Operation, Queued };
 
 const POLL_MS = 250;
 

@@ -2,24 +2,7 @@ import { Option, type Command } from 'commander';
 import { OperationNotDoneError, UsageError } from './cli-errors';
 import { collect, contextOf, segment, type CommandContext } from './context';
 import { waitAndReport } from './operations-wait';
-
-interface DriftItem {
-  id: string;
-  licensingServer: string;
-  kind: string;
-  upstreamId: string | null;
-  licenseId: string | null;
-  serviceId: string | null;
-  field: string | null;
-  local: unknown;
-  upstream: unknown;
-  detectedAt: string;
-}
-
-interface DriftReport {
-  items: DriftItem[];
-  checkedAt: Record<string, string>;
-}
+import type { DriftReport } from '../../admin-api/shapes';
 
 const DRIFT_KINDS = ['unknown_upstream', 'missing_upstream', 'mismatch'];
 const POLL_MS = 250;

@@ -1,5 +1,10 @@
 import type { ApiClient } from '../api-client';
-import type { EnumerationItem, LicensingServerItem, PeriodComparisonItem, TariffPlanItem } from '../api-types';
+import type {
+  EnumerationItem,
+  LicensingServerItem,
+  PeriodComparisonItem,
+  TariffPlanItem,
+} from '../../admin-api/shapes';
 import { FormErrors } from '../form-errors';
 import { itemsOr } from '../page-kit';
 

@@ -1,6 +1,6 @@
 import type { Response, Router } from 'express';
 import { seg } from '../api-client';
-import type { AuditItem, LicenseItem } from '../api-types';
+import type { AuditItem, LicenseItem } from '../../admin-api/shapes';
 import { actionButton, postForm, textField } from '../controls';
 import { FormErrors } from '../form-errors';
 import { formatDate, formatPeriod, formatTime, parsePeriodInput } from '../format';

@@ -1,5 +1,5 @@
 import type { Request, Router } from 'express';
-import type { LicenseItem } from '../api-types';
+import type { LicenseItem } from '../../admin-api/shapes';
 import { selectField, textField } from '../controls';
 import { FormErrors } from '../form-errors';
 import { formatDate, formatPeriod } from '../format';

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { seg } from '../api-client';
-import type { OperationItem } from '../api-types';
+import type { OperationItem } from '../../admin-api/shapes';
 import { actionButton } from '../controls';
 import { FormErrors } from '../form-errors';
 import { formatTime } from '../format';

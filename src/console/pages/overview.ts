@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import type { ApiAnswer } from '../api-client';
-import type { AlertItem, OperationItem, PoolItem, SavingsReport } from '../api-types';
+import type { AlertItem, OperationItem, PoolItem, SavingsReport } from '../../admin-api/shapes';
 import { formatDate, formatMoney, formatTime, startOfMonth } from '../format';
 import { html, type Html } from '../html';
 import { statusBadge, unavailable } from '../layout';

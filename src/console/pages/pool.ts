@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { seg } from '../api-client';
-import type { DriftItem, LicensingServerItem, PoolItem } from '../api-types';
+import type { DriftItem, LicensingServerItem, PoolItem } from '../../admin-api/shapes';
 import { actionButton, postForm, selectField, textField } from '../controls';
 import { FormErrors } from '../form-errors';
 import { formatDate, formatTime, parsePeriodInput } from '../format';

@@ -1,4 +1,7 @@
-/** The API's shapes as the console reads them (CONTRACT.md); only the fields the pages show. */
+/**
+ * The admin API's answers as its clients (the console, the `plm` CLI) read them: CONTRACT.md's shapes, in one place
+ * so the two clients cannot drift apart.
+ */
 
 export interface LicenseItem {
   id: string;
@@ -14,15 +17,15 @@ export interface LicenseItem {
   pooled: boolean;
   state?: string;
   period: number | string | null;
-  source?: string;
-  createdAt?: string;
+  source: string;
+  createdAt: string;
 }
 
 export interface OperationItem {
   id: string;
   event: string;
   serviceId: string | null;
-  status: string;
+  status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed';
   attempts: number;
   createdAt: string;
   updatedAt: string;
@@ -46,7 +49,9 @@ export interface AlertItem {
   subject: Record<string, unknown>;
   message: string;
   openedAt: string;
-  escalations?: number;
+  escalations: number;
+  notifiedAt: string | null;
+  resolvedAt: string | null;
 }
 
 export interface AuditItem {
@@ -110,12 +115,38 @@ export interface PeriodComparisonItem {
   managedBy: string;
 }
 
+export type Money = number | null;
+
+/** `GET /v1/admin/reports/savings`: a total is null, never 0, when no event of it was priced. */
 export interface SavingsReport {
   from: string;
   to: string;
   currency: string | null;
-  orders: { count: number; cost: number | null };
-  renewals: { count: number; cost: number | null };
-  reuses: { count: number; costAvoided: number | null };
+  orders: { count: number; cost: Money };
+  renewals: { count: number; cost: Money };
+  reuses: { count: number; costAvoided: Money };
+  idle: { licenses: number; paidDays: number; value: Money };
   unpriced: number;
+  byPriceList: Array<{
+    licensingServer: string;
+    priceList: string;
+    orders: number;
+    reuses: number;
+    renewals: number;
+    cost: Money;
+    costAvoided: Money;
+  }>;
+  byTariffPlan: Array<{ tariffPlan: string; services: number; cost: Money }>;
+}
+
+/** `GET /v1/admin/drift`. */
+export interface DriftReport {
+  items: DriftItem[];
+  checkedAt: Record<string, string>;
+}
+
+/** The answer of every write that queues one operation. */
+export interface Queued {
+  operationId: string;
+  status: string;
 }
