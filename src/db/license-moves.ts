@@ -25,7 +25,7 @@ export * from './license-move-inputs';
 export { whereEligible } from './license-pool-query';
 
 /** Candidates read per round of a pool claim; a round whose candidates were all taken reads the next. */
-const CLAIM_CANDIDATES = 8;
+export const CLAIM_CANDIDATES = 8;
 
 /**
  * Every change of a license's state, holder or lifecycle facts, each named by its intent and each writing its
@@ -51,8 +51,8 @@ export class KnexLicenseMoves {
   }
 
   /** `license.ordered`: an order was paid; the license is reserved for the operation until it is bound. */
-  async ordered(license: OrderedLicense, by: OperationMoveContext, trx?: Knex): Promise<void> {
-    await this.addLicense(license, { state: 'reserved', serviceId: license.serviceId, status: 'processing' }, by, trx);
+  ordered(license: OrderedLicense, by: OperationMoveContext, trx?: Knex): Promise<LicenseRecord> {
+    return this.addLicense(license, { state: 'reserved', serviceId: license.serviceId, status: 'processing' }, by, trx);
   }
 
   /** `license.adopted`: a live upstream license becomes a pooled license of ours (`source` `adopted`). */
@@ -71,8 +71,26 @@ export class KnexLicenseMoves {
     trx?: Knex,
   ): Promise<LicenseRecord | null> {
     // Candidates are read without locks; the compare-and-set decides. A lost race just tries the next one.
-    const candidates: Array<{ id: string }> = await whereEligible(
-      (trx ?? this.db)('licenses').where({ licensing_server: claim.licensingServer, price_list: claim.priceList }),
+    const candidates = await this.poolCandidates(claim, skip, trx);
+    const claimant = { ...by, operationId: claim.operationId };
+    for (const id of candidates) {
+      const claimed = await this.claimAgain(id, claim, claimant, trx);
+      if (claimed) return claimed;
+    }
+    return candidates.length === CLAIM_CANDIDATES ? this.claimFromPool(claim, by, [...skip, ...candidates], trx) : null;
+  }
+
+  /**
+   * The ids of up to `CLAIM_CANDIDATES` eligible pooled licenses, the soonest to expire first, read without locks:
+   * only `claimAgain`'s compare-and-set makes one the claimant's. A full round may have more behind it.
+   */
+  async poolCandidates(
+    claim: Omit<PoolClaim, 'operationId' | 'serviceId' | 'avoided'>,
+    skip: readonly string[] = [],
+    trx: Knex = this.db,
+  ): Promise<string[]> {
+    const rows: Array<{ id: string }> = await whereEligible(
+      trx('licenses').where({ licensing_server: claim.licensingServer, price_list: claim.priceList }),
       claim,
       claim.ip,
     )
@@ -80,14 +98,7 @@ export class KnexLicenseMoves {
       .orderBy([{ column: 'paid_until' }, { column: 'id' }])
       .limit(CLAIM_CANDIDATES)
       .select('id');
-    const claimant = { ...by, operationId: claim.operationId };
-    for (const { id } of candidates) {
-      const claimed = await this.claimAgain(id, claim, claimant, trx);
-      if (claimed) return claimed;
-    }
-    return candidates.length === CLAIM_CANDIDATES
-      ? this.claimFromPool(claim, by, [...skip, ...candidates.map((c) => c.id)], trx)
-      : null;
+    return rows.map((row) => row.id);
   }
 
   /**
@@ -106,8 +117,8 @@ export class KnexLicenseMoves {
       change: { state: 'reserved', service_id: serviceId, operation_id: by.operationId, pooled_at: null },
       only: (q) => q.where({ state: 'pooled' }),
       details: avoided ? () => ({ period: avoided.period, costAvoided: avoided.price }) : undefined,
-      also: async (t, before) => {
-        if (avoided) await this.costs.record('reuse', { ...before, serviceId }, avoided, by, t);
+      also: async (t, moved) => {
+        if (avoided) await this.costs.record('reuse', moved, avoided, by, t);
       },
     });
   }
@@ -121,18 +132,37 @@ export class KnexLicenseMoves {
     });
   }
 
-  /** `license.ip_changed`: the upstream took the new IP; the calendar-month cooldown starts now. */
-  ipChanged(id: string, ip: string, by: LicenseMoveContext, trx?: Knex): Promise<LicenseRecord | null> {
+  /**
+   * `license.ip_changed`: the upstream took the new IP (`from` is the IP the caller knew); the calendar-month cooldown
+   * starts now. `facts` the same upstream call set (a name) are written with it.
+   */
+  ipChanged(
+    id: string,
+    ip: { from: string | null; to: string },
+    by: LicenseMoveContext,
+    trx?: Knex,
+    facts: UpstreamFacts = {},
+  ): Promise<LicenseRecord | null> {
     return this.move(id, 'license.ip_changed', by, trx, {
-      change: { ip, ip_changed_at: by.at.toISOString() },
-      details: (before) => ({ from: before.ip, to: ip }),
+      change: { ...this.rows.factsToRow(id, facts), ip: ip.to, ip_changed_at: by.at.toISOString() },
+      details: () => ({ from: ip.from, to: ip.to }),
     });
   }
 
-  /** `license.key_regenerated`: a new activation key (never in the audit row); the previous one stops working. */
-  keyRegenerated(id: string, activationKey: string | null, by: LicenseMoveContext, trx?: Knex) {
+  /**
+   * `license.key_regenerated`: a new activation key (never in the audit row); the previous one stops working. `facts`
+   * are what the read that told the key says besides (status, expiry, IP, name), written with it.
+   */
+  keyRegenerated(
+    id: string,
+    activationKey: string | null,
+    by: LicenseMoveContext,
+    trx?: Knex,
+    facts: UpstreamFacts = {},
+  ) {
     return this.move(id, 'license.key_regenerated', by, trx, {
       change: {
+        ...this.rows.factsToRow(id, facts),
         // The previous key no longer works: one the upstream did not tell is not kept.
         activation_key_encrypted: this.rows.encryptKey(id, activationKey),
         key_regenerated_at: by.at.toISOString(),
@@ -150,7 +180,7 @@ export class KnexLicenseMoves {
         paidUntil: renewal.paidUntil?.toISOString() ?? null,
         cost: renewal.cost.price,
       }),
-      also: (t, before) => this.costs.record('renewal', before, { ...renewal.cost, period: renewal.period }, by, t),
+      also: (t, moved) => this.costs.record('renewal', moved, { ...renewal.cost, period: renewal.period }, by, t),
     });
   }
 
@@ -167,7 +197,7 @@ export class KnexLicenseMoves {
   /** `license.pooled`: unbound and kept for reuse (its paid time is left; see PoolReturn for why). */
   pooled(id: string, why: PoolReturn, by: LicenseMoveContext, trx?: Knex): Promise<LicenseRecord | null> {
     const at = by.at.toISOString();
-    return this.move(id, 'license.pooled', by, trx, {
+    return this.moveFrom(id, 'license.pooled', by, trx, {
       change: {
         state: 'pooled',
         service_id: null,
@@ -196,7 +226,7 @@ export class KnexLicenseMoves {
 
   /** `license.deleted`: deleted upstream by us (`removed`), or found gone there (`gone_upstream`); unbound. */
   deleted(id: string, reason: 'removed' | 'gone_upstream', by: LicenseMoveContext, trx?: Knex) {
-    return this.move(id, 'license.deleted', by, trx, {
+    return this.moveFrom(id, 'license.deleted', by, trx, {
       change: { state: 'released', status: 'deleted', service_id: null, operation_id: null },
       details: () => ({ reason }),
       also: (t, before) => this.forgetUnservedReuse(before, t),
@@ -249,32 +279,35 @@ export class KnexLicenseMoves {
     held: Pick<LicenseRow, 'state' | 'status'> & { serviceId: string | null },
     by: LicenseMoveContext,
     trx?: Knex,
-  ): Promise<void> {
+  ): Promise<LicenseRecord> {
     const at = by.at.toISOString();
     const adopted = 'activationKey' in license;
-    await this.inTransaction(trx, async (t) => {
-      await t('licenses').insert({
-        id: license.id,
-        licensing_server: license.licensingServer,
-        upstream_id: license.upstreamId,
-        price_list: license.priceList,
-        period: license.period === null ? null : licensePeriodToDb(license.period),
-        source: adopted ? 'adopted' : 'order',
-        ip: license.ip,
-        name: license.name,
-        status: held.status,
-        paid_until: adopted ? (license.paidUntil?.toISOString() ?? null) : null,
-        activation_key_encrypted: adopted ? this.rows.encryptKey(license.id, license.activationKey) : null,
-        state: held.state,
-        service_id: held.serviceId,
-        operation_id: adopted ? null : (by.operationId ?? null),
-        order_reference: adopted ? null : license.orderReference,
-        ip_changed_at: null,
-        key_regenerated_at: null,
-        pooled_at: held.state === 'pooled' ? at : null,
-        created_at: at,
-        updated_at: at,
-      });
+    return this.inTransaction(trx, async (t) => {
+      const [added] = await t('licenses').insert(
+        {
+          id: license.id,
+          licensing_server: license.licensingServer,
+          upstream_id: license.upstreamId,
+          price_list: license.priceList,
+          period: license.period === null ? null : licensePeriodToDb(license.period),
+          source: adopted ? 'adopted' : 'order',
+          ip: license.ip,
+          name: license.name,
+          status: held.status,
+          paid_until: adopted ? (license.paidUntil?.toISOString() ?? null) : null,
+          activation_key_encrypted: adopted ? this.rows.encryptKey(license.id, license.activationKey) : null,
+          state: held.state,
+          service_id: held.serviceId,
+          operation_id: adopted ? null : (by.operationId ?? null),
+          order_reference: adopted ? null : license.orderReference,
+          ip_changed_at: null,
+          key_regenerated_at: null,
+          pooled_at: held.state === 'pooled' ? at : null,
+          created_at: at,
+          updated_at: at,
+        },
+        '*',
+      );
       await this.record(adopted ? 'license.adopted' : 'license.ordered', license.id, held.serviceId, by, t, {
         upstreamId: license.upstreamId,
         priceList: license.priceList,
@@ -283,6 +316,7 @@ export class KnexLicenseMoves {
         ...(adopted ? {} : { cost: license.cost.price }),
       });
       if (!adopted) await this.costs.record('order', license, { ...license.cost, period: license.period }, by, t);
+      return this.rows.toRecord(added as LicenseRow);
     });
   }
 
@@ -297,7 +331,8 @@ export class KnexLicenseMoves {
 
   /**
    * The one primitive under every move: in one transaction, updates the license (only if `only` still matches: a
-   * compare-and-set) and writes the move's audit row. Returns the license as moved, or null when nothing matched.
+   * compare-and-set) and writes the move's audit row. Returns the license as moved (the update returns it: nothing
+   * is read back), or null when nothing matched. Two statements, and the cost row of a move that has one.
    */
   private move(
     id: string,
@@ -307,25 +342,62 @@ export class KnexLicenseMoves {
     how: {
       change: Partial<LicenseRow>;
       only?: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
-      details?: (before: LicenseRecord) => Record<string, unknown>;
+      details?: (moved: LicenseRecord) => Record<string, unknown>;
       /** More writes of the same move (its cost row), in its transaction, once the license has moved. */
-      also?: (trx: Knex, before: LicenseRecord) => Promise<void>;
+      also?: (trx: Knex, moved: LicenseRecord) => Promise<void>;
+    },
+  ): Promise<LicenseRecord | null> {
+    return this.inTransaction(trx, async (t) => {
+      const moved = await this.compareAndSet(id, how.change, by, t, how.only);
+      if (!moved) return null;
+      await this.record(action, id, moved.serviceId, by, t, how.details?.(moved));
+      await how.also?.(t, moved);
+      return moved;
+    });
+  }
+
+  /**
+   * A move whose audit or cost rows need the license as it was before (the service it leaves, the operation whose
+   * reservation it ends): read first, in the same transaction.
+   */
+  private moveFrom(
+    id: string,
+    action: `license.${string}`,
+    by: LicenseMoveContext,
+    trx: Knex | undefined,
+    how: {
+      change: Partial<LicenseRow>;
+      only?: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
+      details?: () => Record<string, unknown>;
+      also: (trx: Knex, before: LicenseRecord) => Promise<void>;
     },
   ): Promise<LicenseRecord | null> {
     return this.inTransaction(trx, async (t) => {
       const before = await this.get(id, t);
       if (!before) return null;
-      const query = t('licenses').where({ id });
-      const changed = await (how.only ? how.only(query) : query).update({
-        ...how.change,
-        updated_at: by.at.toISOString(),
-      });
-      if (changed !== 1) return null;
+      const moved = await this.compareAndSet(id, how.change, by, t, how.only);
+      if (!moved) return null;
       // A move that unbinds names the service the license leaves.
-      await this.record(action, id, how.change.service_id ?? before.serviceId, by, t, how.details?.(before));
-      await how.also?.(t, before);
-      return this.get(id, t);
+      await this.record(action, id, how.change.service_id ?? before.serviceId, by, t, how.details?.());
+      await how.also(t, before);
+      return moved;
     });
+  }
+
+  /** The compare-and-set itself: the license as written, or null when `only` no longer matched. */
+  private async compareAndSet(
+    id: string,
+    change: Partial<LicenseRow>,
+    by: LicenseMoveContext,
+    t: Knex,
+    only?: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  ): Promise<LicenseRecord | null> {
+    const query = t('licenses').where({ id });
+    const rows: LicenseRow[] = await (only ? only(query) : query).update(
+      { ...change, updated_at: by.at.toISOString() },
+      '*',
+    );
+    return rows.length === 1 ? this.rows.toRecord(rows[0]!) : null;
   }
 
   private record(

@@ -80,7 +80,7 @@ export interface OperationStore {
    * or a running one whose lease has passed (its worker died), and only when no earlier operation of the same
    * service (without a service: of the same license) is unsettled. Null when not claimable (a duplicate job, or not its turn).
    *
-   * Leases (here and in `renewLease`, `assertLease`, `checkLease`) are taken and judged on the DATABASE's clock, one
+   * Leases (here and in `renewLease`, `assertLease`) are taken and judged on the DATABASE's clock, one
    * clock for every worker host: a host whose clock runs ahead can neither steal a live lease nor lose its own.
    * `now` (the host's time) only stamps `updated_at` and decides whether `not_before` has come.
    */
@@ -92,8 +92,6 @@ export interface OperationStore {
    * the write's transaction; `now` stamps `updated_at`).
    */
   assertLease(id: string, owner: string, now: Date, trx: Knex): Promise<void>;
-  /** The same check as a plain read, for a moment that writes nothing (right before an upstream call). */
-  checkLease(id: string, owner: string): Promise<void>;
   /** Records how the attempt ended, if the lease is still held. */
   finishAttempt(
     id: string,
@@ -219,11 +217,6 @@ export class KnexOperationStore implements OperationStore {
       .where({ id, lease_owner: owner, status: 'running' })
       .update({ lease_until: databaseTime(this.db, leaseMs) });
     return changed === 1;
-  }
-
-  async checkLease(id: string, owner: string): Promise<void> {
-    const held = await heldLease(this.db, id, owner).first('id');
-    if (!held) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
   async assertLease(id: string, owner: string, now: Date, trx: Knex): Promise<void> {

@@ -5,6 +5,7 @@ import { startOfNextUtcDay } from '../domain/money-guards';
 import { RetryLaterError, SpendLimitError } from '../errors';
 import type { UpstreamActionKind } from '../db/upstream-action-store';
 import { crashPoint } from './crash-points';
+import type { HeldLease } from './held-lease';
 import type { LifecycleDeps } from './lifecycle-deps';
 
 export { RetryLaterError };
@@ -34,19 +35,29 @@ export interface CheckpointedCall<R extends ActionResponse> {
 
 /**
  * Keeps every state-changing or paid upstream call of an operation exactly-once in effect: an `intended` row is
- * committed before the call, `done` (with the local writes) after it. A later attempt that finds `intended` asks the
- * upstream before it may call again; one that finds `done` returns the stored response without calling.
- * Every write first checks that this worker still holds the operation's lease.
+ * committed before the call, `done` (with the local writes) after it: at once for a paid call or a deletion, else
+ * with the attempt's next commit. A later attempt that finds `intended` asks the upstream before it may call again;
+ * one that finds `done` returns the stored response without calling. Every write checks that this worker still holds
+ * the operation's lease, in its transaction; the moment before a call checks the lease on the process's own clock.
  */
 export class Checkpointer {
+  private readonly operationId: string;
+  /** Local writes left for the attempt's next transaction (see `later`), oldest first. */
+  private pending: Array<(trx: Knex.Transaction) => Promise<unknown>> = [];
+  /** Responses of the calls made in this attempt whose `done` waits in `pending`, by reference: known outcomes. */
+  private readonly settling = new Map<string, ActionResponse>();
+
   constructor(
     private readonly deps: LifecycleDeps,
-    private readonly operationId: string,
-    private readonly owner: string,
-  ) {}
+    private readonly lease: HeldLease,
+  ) {
+    this.operationId = lease.operationId;
+  }
 
   async perform<R extends ActionResponse>(step: CheckpointedCall<R>): Promise<R> {
     const { upstreamActions } = this.deps;
+    const settling = this.settling.get(step.reference);
+    if (settling) return settling as R;
     const existing = await upstreamActions.getByReference(step.reference);
     if (existing?.state === 'done') return existing.response as R;
     if (existing?.state === 'intended') {
@@ -82,8 +93,8 @@ export class Checkpointer {
     try {
       crashPoint(`before-call:${step.kind}`);
       // Checked again right before the call: a worker that stalled since it wrote `intended` may have lost the
-      // operation to another, which may already be settling this very step.
-      await this.deps.operations.checkLease(this.operationId, this.owner);
+      // operation to another, which may already be settling this very step. Its own clock tells: no query.
+      this.lease.assertHeld();
       response = await step.call();
       crashPoint(`after-call:${step.kind}`);
     } catch (error) {
@@ -95,7 +106,22 @@ export class Checkpointer {
       }
       throw error;
     }
-    return this.settleDone(step, response);
+    if (settlesAtOnce(step)) return this.settleDone(step, response);
+    // Neither paid nor a deletion: its `done` rides with the attempt's next commit (the next step's `intended`, or
+    // the outcome). Should the process die first, the step is still `intended` and the next attempt looks it up.
+    this.settling.set(step.reference, response);
+    this.later((trx) => this.settleWrites(step, response, trx));
+    return response;
+  }
+
+  /**
+   * Whether a call of the operation is still `intended` with an outcome nobody knows (one made in this attempt and
+   * waiting for its `done` to be committed is known). Such a call keeps the operation trying, however many attempts
+   * that takes: giving up would leave a license that may be paid for unknown to us.
+   */
+  async hasUnknownOutcome(): Promise<boolean> {
+    const actions = await this.deps.upstreamActions.listByOperation(this.operationId);
+    return actions.some((action) => action.state === 'intended' && !this.settling.has(action.reference));
   }
 
   /** How many `done` calls of a step family exist, and the reference of the next (or the pending one). */
@@ -119,10 +145,37 @@ export class Checkpointer {
 
   /** Runs local writes in one transaction that first checks the lease. */
   async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.deps.db.transaction(async (trx) => {
-      await this.deps.operations.assertLease(this.operationId, this.owner, this.deps.now(), trx);
+    return this.transaction(async (trx) => {
+      await this.deps.operations.assertLease(this.operationId, this.lease.owner, this.deps.now(), trx);
       return work(trx);
     });
+  }
+
+  /**
+   * A local write that needs no commit of its own (what an upstream read said: nothing was paid or changed): it goes
+   * into the attempt's next transaction, a checkpoint's or the outcome's, ahead of that transaction's own writes.
+   * Should the process die first, the next attempt reads the license again.
+   */
+  later(work: (trx: Knex.Transaction) => Promise<unknown>): void {
+    this.pending.push(work);
+  }
+
+  /**
+   * One transaction of this attempt: the writes left for later go first. If it rolls back they stay queued for the
+   * next. `work` must judge the lease itself (`write` does; the runner's outcome does in `finishAttempt`).
+   */
+  async transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+    const carried = this.pending;
+    this.pending = [];
+    try {
+      return await this.deps.db.transaction(async (trx) => {
+        for (const write of carried) await write(trx);
+        return work(trx);
+      });
+    } catch (error) {
+      this.pending = [...carried, ...this.pending];
+      throw error;
+    }
   }
 
   /** One more paid call today at `licensingServer`, or `SpendLimitError` (rolling the transaction back) past the cap. */
@@ -139,10 +192,20 @@ export class Checkpointer {
   }
 
   private async settleDone<R extends ActionResponse>(step: CheckpointedCall<R>, response: R): Promise<R> {
-    await this.write(async (trx) => {
-      await this.deps.upstreamActions.settle(step.reference, 'done', response, this.deps.now(), trx);
-      await step.onDone?.(trx, response);
-    });
+    await this.write((trx) => this.settleWrites(step, response, trx));
     return response;
   }
+
+  private async settleWrites<R extends ActionResponse>(step: CheckpointedCall<R>, response: R, trx: Knex.Transaction) {
+    await this.deps.upstreamActions.settle(step.reference, 'done', response, this.deps.now(), trx);
+    await step.onDone?.(trx, response);
+  }
+}
+
+/**
+ * A paid call (an order, a renewal) and a deletion commit their `done` at once, with what they record (the license
+ * paid for, its cost): nothing is left to a lookup that a commit can make certain.
+ */
+function settlesAtOnce(step: Pick<CheckpointedCall<ActionResponse>, 'kind' | 'paidAt'>): boolean {
+  return step.paidAt !== undefined || step.kind === 'order' || step.kind === 'prolong' || step.kind === 'remove';
 }

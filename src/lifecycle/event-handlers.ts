@@ -8,7 +8,7 @@ import type { LicenseRecord, OperationMoveContext } from '../db/license-store';
 import type { OperationRecord } from '../db/operation-store';
 import type { ServicePatch, ServiceRecord } from '../db/service-store';
 import { RuleViolationError } from '../errors';
-import { Checkpointer } from './checkpointer';
+import type { Checkpointer } from './checkpointer';
 import { LicenseAcquirer, type ServiceTarget } from './license-acquirer';
 import { resolveLicenseNeed, type LicenseNeed, type LicenseRequirement } from './license-need';
 import { LicenseSteps } from './license-steps';
@@ -45,15 +45,12 @@ const STATUS_AFTER: Partial<Record<OperationRecord['event'], ServiceStatus>> = {
 
 /** Applies one operation's event to the service's license (SPEC "Lifecycle"). */
 export class EventHandlers {
-  private readonly checkpoints: Checkpointer;
-
   constructor(
     private readonly deps: LifecycleDeps,
     private readonly op: OperationRecord,
-    owner: string,
-  ) {
-    this.checkpoints = new Checkpointer(deps, op.id, owner);
-  }
+    /** The attempt's checkpoints: every write of the attempt goes through them, its outcome's too. */
+    private readonly checkpoints: Checkpointer,
+  ) {}
 
   async run(): Promise<HandlerOutcome> {
     const { event, serviceId } = this.op;
@@ -175,7 +172,8 @@ export class EventHandlers {
     const { id, name, ip, paidUntil, tariffPlan } = service;
     const target: ServiceTarget = { id, name, ip, paidUntil, tariffPlan };
     const module = await this.deps.modules.forServer(need.licensingServer);
-    return new LicenseAcquirer(this.deps, this.checkpoints, this.op.id, module).acquire(target, need);
+    const firstAttempt = this.op.attempts <= 1;
+    return new LicenseAcquirer(this.deps, this.checkpoints, this.op.id, module, firstAttempt).acquire(target, need);
   }
 
   /**

@@ -4,7 +4,7 @@ import { licenseNameFor } from '../domain/lifecycle';
 import { isTrial } from '../domain/period';
 import { poolEligibility } from '../domain/pool-eligibility';
 import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
-import type { LicenseRecord, OperationMoveContext, PoolClaim } from '../db/license-store';
+import { CLAIM_CANDIDATES, type LicenseRecord, type OperationMoveContext, type PoolClaim } from '../db/license-store';
 import type { UpstreamActionRecord } from '../db/upstream-action-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -40,6 +40,8 @@ export class LicenseAcquirer {
     private readonly checkpoints: Checkpointer,
     private readonly operationId: string,
     private readonly module: LicensingServerModule,
+    /** The operation's first claim: no earlier attempt can have reserved a license for it. */
+    private readonly firstAttempt = false,
   ) {
     this.steps = new LicenseSteps(deps, checkpoints, operationId, module);
   }
@@ -94,9 +96,8 @@ export class LicenseAcquirer {
     const price = await priceNow(this.deps, need.licensingServer, need.priceList, need.period);
     const avoided = { price, tariffPlan: service.tariffPlan, period: need.period };
     for (;;) {
-      const earlierCandidate =
-        (await this.deps.licenses.findReservedBy(this.operationId)) ??
-        (await this.preparedEarlier(service, need, earlier, skip, avoided));
+      const reservedEarlier = this.firstAttempt ? null : await this.deps.licenses.findReservedBy(this.operationId);
+      const earlierCandidate = reservedEarlier ?? (await this.preparedEarlier(service, need, earlier, skip, avoided));
       const candidate = earlierCandidate ?? (await this.claim(service, need, skip, avoided));
       if (!candidate) return null;
       try {
@@ -109,20 +110,30 @@ export class LicenseAcquirer {
     }
   }
 
-  /** The eligible pooled license expiring soonest, claimed under the lease (a worker that lost it cannot claim). */
-  private claim(
+  /**
+   * The eligible pooled license expiring soonest, claimed under the lease (a worker that lost it cannot claim). The
+   * candidates are read outside any transaction: an empty pool costs one read and no commit.
+   */
+  private async claim(
     service: ServiceTarget,
     need: LicenseRequirement,
     skip: readonly string[],
     avoided: PoolClaim['avoided'],
   ): Promise<LicenseRecord | null> {
-    const by = this.by();
-    const eligibility = poolEligibility(by.at, this.deps.settings.poolMarginHours);
-    const { licensingServer, priceList } = need;
-    const holder = { ip: service.ip, operationId: this.operationId, serviceId: service.id, avoided };
-    return this.checkpoints.write((trx) =>
-      this.deps.licenses.claimFromPool({ ...eligibility, licensingServer, priceList, ...holder }, by, skip, trx),
-    );
+    const eligibility = poolEligibility(this.deps.now(), this.deps.settings.poolMarginHours);
+    const wanted = { ...eligibility, licensingServer: need.licensingServer, priceList: need.priceList, ip: service.ip };
+    const holder = { serviceId: service.id, avoided };
+    for (let passed = [...skip]; ;) {
+      const candidates = await this.deps.licenses.poolCandidates(wanted, passed);
+      for (const id of candidates) {
+        const claimed = await this.checkpoints.write((trx) =>
+          this.deps.licenses.claimAgain(id, holder, this.by(), trx),
+        );
+        if (claimed) return claimed;
+      }
+      if (candidates.length < CLAIM_CANDIDATES) return null;
+      passed = [...passed, ...candidates];
+    }
   }
 
   /**
@@ -228,6 +239,8 @@ export class LicenseAcquirer {
       name: licenseNameFor(service),
       reference,
     };
+    // The license its settlement writes; an order settled by an earlier attempt is read instead.
+    let written: LicenseRecord | null = null;
     const response = await this.checkpoints.perform({
       kind: 'order',
       reference,
@@ -240,7 +253,7 @@ export class LicenseAcquirer {
         return found ? { upstreamId: found.upstreamId } : null;
       },
       onDone: async (trx, done) => {
-        await this.deps.licenses.ordered(
+        written = await this.deps.licenses.ordered(
           {
             id: crypto.randomUUID(),
             licensingServer: need.licensingServer,
@@ -258,7 +271,7 @@ export class LicenseAcquirer {
         );
       },
     });
-    const license = await this.deps.licenses.findByUpstream(need.licensingServer, response.upstreamId);
+    const license = written ?? (await this.deps.licenses.findByUpstream(need.licensingServer, response.upstreamId));
     return this.finishOrder(license!, service, need);
   }
 

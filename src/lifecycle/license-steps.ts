@@ -23,13 +23,14 @@ export class LicenseSteps {
     private readonly module: LicensingServerModule,
   ) {}
 
-  /** Reads the license upstream and records what it says (status, expiry, IP, name, key). */
+  /**
+   * Reads the license upstream and records what it says (status, expiry, IP, name, key) with the attempt's next
+   * commit: a read needs no commit of its own.
+   */
   async refresh(license: LicenseRecord): Promise<LicenseRecord> {
     const upstream = await this.module.get({ upstreamId: license.upstreamId });
     const facts = factsFromUpstream(upstream);
-    await this.checkpoints.write((trx) =>
-      this.deps.licenses.recordUpstreamFacts(license.id, facts, this.deps.now(), trx),
-    );
+    this.checkpoints.later((trx) => this.deps.licenses.recordUpstreamFacts(license.id, facts, this.deps.now(), trx));
     return { ...license, ...facts };
   }
 
@@ -59,10 +60,16 @@ export class LicenseSteps {
       },
       (upstream) => (ip === undefined || upstream.ip === ip) && (name === undefined || upstream.name === name),
       async (trx) => {
-        if (ipMoves) await this.deps.licenses.ipChanged(license.id, ip!, this.by(), trx);
-        const facts = { ...(ip !== undefined && !ipMoves ? { ip } : {}), ...(name !== undefined ? { name } : {}) };
-        if (Object.keys(facts).length)
-          await this.deps.licenses.recordUpstreamFacts(license.id, facts, this.deps.now(), trx);
+        const named = name !== undefined ? { name } : {};
+        if (ipMoves)
+          await this.deps.licenses.ipChanged(license.id, { from: license.ip, to: ip! }, this.by(), trx, named);
+        else
+          await this.deps.licenses.recordUpstreamFacts(
+            license.id,
+            { ...(ip !== undefined ? { ip } : {}), ...named },
+            this.deps.now(),
+            trx,
+          );
       },
     );
     return {
@@ -111,9 +118,8 @@ export class LicenseSteps {
       },
       onDone: async (trx) => {
         const upstream = read as UpstreamLicense | null;
-        await this.deps.licenses.keyRegenerated(license.id, upstream?.activationKey ?? null, this.by(), trx);
-        if (upstream)
-          await this.deps.licenses.recordUpstreamFacts(license.id, factsFromUpstream(upstream), this.deps.now(), trx);
+        const facts = upstream ? factsFromUpstream(upstream) : {};
+        await this.deps.licenses.keyRegenerated(license.id, upstream?.activationKey ?? null, this.by(), trx, facts);
       },
     });
     if (!settledNow) return license;

@@ -3,12 +3,13 @@ import os from 'node:os';
 import { retryDelayMs, startOfNextMonthUtc, addMonths, type OperationError } from '../domain/lifecycle';
 import { UpstreamRejectedError } from '../domain/upstream-errors';
 import type { AttemptOutcome, OperationRecord } from '../db/operation-store';
-import type { UpstreamActionStore } from '../db/upstream-action-store';
 import { classifyError } from '../error-classification';
 import { LeaseLostError } from '../errors';
 import { AttemptActions } from './attempt-actions';
+import { Checkpointer } from './checkpointer';
 import { crashPoint } from './crash-points';
 import { EventHandlers } from './event-handlers';
+import { HeldLease } from './held-lease';
 import type { LifecycleDeps } from './lifecycle-deps';
 
 export type RunVerdict = 'skipped' | 'lease-lost' | AttemptOutcome['status'];
@@ -46,14 +47,18 @@ export class OperationRunner {
     // A lease belongs to one claim, not to the process: should a run of this process stall past its lease and another
     // slot of the same process claim the operation again, the stalled run's lease checks must fail.
     const owner = `${this.processName}:${crypto.randomUUID()}`;
+    const claimSentAt = performance.now();
     const op = await operations.claim(operationId, owner, settings.leaseMs, this.deps.now());
     if (!op) return 'skipped';
+    const lease = new HeldLease(op.id, owner, settings.leaseMs, claimSentAt);
     const log = logger.child({ operationId: op.id, serviceId: op.serviceId, event: op.event, attempt: op.attempts });
     log.info('operation started');
     const heartbeat = setInterval(
       () => {
+        const sentAt = performance.now();
         operations
           .renewLease(op.id, owner, settings.leaseMs)
+          .then((renewed) => renewed && lease.renewed(sentAt))
           .catch((err) => log.warn({ err: err.message }, 'lease renewal failed'));
       },
       Math.max(250, Math.floor(settings.leaseMs / 3)),
@@ -62,7 +67,7 @@ export class OperationRunner {
     let verdict: RunVerdict;
     let errorCode: string | null = null;
     try {
-      ({ verdict, errorCode } = await this.attempt(op, owner));
+      ({ verdict, errorCode } = await this.attempt(op, lease));
     } catch (error) {
       if (!(error instanceof LeaseLostError)) throw error;
       verdict = 'lease-lost';
@@ -77,14 +82,18 @@ export class OperationRunner {
 
   private async attempt(
     op: OperationRecord,
-    owner: string,
+    lease: HeldLease,
   ): Promise<{ verdict: Exclude<RunVerdict, 'skipped' | 'lease-lost'>; errorCode: string | null }> {
-    const { db, operations, services, licenses, audit } = this.deps;
+    const { operations, services, licenses, audit } = this.deps;
+    const { owner } = lease;
     // This attempt holds the lease: it reads the operation's upstream actions once (on a first attempt, not at all).
     const upstreamActions = new AttemptActions(this.deps.upstreamActions, op.id, op.attempts);
+    const deps = { ...this.deps, upstreamActions };
+    // The outcome is written in the attempt's last transaction, with what its reads left for it (`later`).
+    const checkpoints = new Checkpointer(deps, lease);
     try {
-      const outcome = await new EventHandlers({ ...this.deps, upstreamActions }, op, owner).run();
-      await db.transaction(async (trx) => {
+      const outcome = await new EventHandlers(deps, op, checkpoints).run();
+      await checkpoints.transaction(async (trx) => {
         const now = this.deps.now();
         await operations.finishAttempt(
           op.id,
@@ -125,8 +134,8 @@ export class OperationRunner {
       return { verdict: 'succeeded', errorCode: null };
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
-      const outcome = await this.outcomeOfFailure(op, error, upstreamActions);
-      await db.transaction(async (trx) => {
+      const outcome = await this.outcomeOfFailure(op, error, checkpoints);
+      await checkpoints.transaction(async (trx) => {
         const now = this.deps.now();
         await operations.finishAttempt(op.id, owner, outcome, now, this.options.callbackDue, trx);
         if (outcome.status === 'failed') {
@@ -166,7 +175,7 @@ export class OperationRunner {
   private async outcomeOfFailure(
     op: OperationRecord,
     error: unknown,
-    upstreamActions: UpstreamActionStore,
+    checkpoints: Checkpointer,
   ): Promise<Exclude<AttemptOutcome, { status: 'succeeded' }>> {
     const now = this.deps.now();
     const verdict = classifyError(error);
@@ -186,7 +195,7 @@ export class OperationRunner {
         return { status: 'waiting', error: described, notBefore: verdict.notBefore ?? cooldown ?? backOff() };
       }
       case 'retry':
-        if (op.attempts >= this.deps.settings.maxAttempts && !(await hasUnknownOutcome(op, upstreamActions))) {
+        if (op.attempts >= this.deps.settings.maxAttempts && !(await checkpoints.hasUnknownOutcome())) {
           return {
             status: 'failed',
             error: { code: described.code, message: `gave up after ${op.attempts} attempts: ${described.message}` },
@@ -195,14 +204,6 @@ export class OperationRunner {
         return { status: 'queued', error: described, notBefore: verdict.notBefore ?? backOff() };
     }
   }
-}
-
-/**
- * An upstream call whose outcome is still unknown (a paid order, say) keeps the operation trying, however many
- * attempts that takes: giving up would leave a license that may be paid for unknown to us.
- */
-async function hasUnknownOutcome(op: OperationRecord, upstreamActions: UpstreamActionStore): Promise<boolean> {
-  return (await upstreamActions.listByOperation(op.id)).some((action) => action.state === 'intended');
 }
 
 /** When an upstream cooldown ends: IP changes reopen with the next calendar month, key regeneration after a month. */

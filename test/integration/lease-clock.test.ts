@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { LeaseLostError } from '../../src/errors';
 import { Checkpointer } from '../../src/lifecycle/checkpointer';
+import { HeldLease } from '../../src/lifecycle/held-lease';
 import type { LifecycleDeps } from '../../src/lifecycle/lifecycle-deps';
 import { lifecycleDepsFor } from '../helpers/lifecycle-deps';
 import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
@@ -34,7 +35,7 @@ describe('operation leases on the database clock', function () {
     deps.operations.claim(id, owner, LEASE_MS, deps.now());
   /** A lease-checked write, as every checkpoint of a worker makes one. */
   const write = (deps: LifecycleDeps, id: string, owner: string) =>
-    new Checkpointer(deps, id, owner).write(async () => 'written');
+    new Checkpointer(deps, new HeldLease(id, owner, LEASE_MS, performance.now())).write(async () => 'written');
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('a worker whose clock runs 60 s ahead cannot take a live lease from another worker', async () => {
@@ -55,7 +56,6 @@ describe('operation leases on the database clock', function () {
     const leaseMs = claimed.leaseUntil!.getTime() - Date.now();
     assert.ok(leaseMs > 0 && leaseMs <= LEASE_MS + 500, `the lease runs ${LEASE_MS} ms on the database's clock`);
     assert.equal(await write(ahead, id, 'ahead'), 'written');
-    await ahead.operations.checkLease(id, 'ahead');
     assert.equal(await claim(onTime, id, 'on-time'), null);
     await sleep(LEASE_MS / 2);
     assert.equal(await ahead.operations.renewLease(id, 'ahead', LEASE_MS), true);
@@ -64,5 +64,27 @@ describe('operation leases on the database clock', function () {
     assert.equal(await claim(onTime, id, 'on-time'), null, 'renewed: still live');
     await sleep(LEASE_MS + 300);
     await assert.rejects(write(ahead, id, 'ahead'), LeaseLostError);
+  });
+
+  it('the check before an upstream call (no query) never says "held" once another worker could claim', async () => {
+    const id = await queuedOperation('lease-c');
+    const sentAt = performance.now();
+    assert.ok(await claim(ahead, id, 'ahead'));
+    const lease = new HeldLease(id, 'ahead', LEASE_MS, sentAt);
+    lease.assertHeld();
+    await sleep(LEASE_MS / 2);
+    const renewalSentAt = performance.now();
+    assert.equal(await ahead.operations.renewLease(id, 'ahead', LEASE_MS), true);
+    lease.renewed(renewalSentAt);
+    await sleep(LEASE_MS / 2 + 500);
+    lease.assertHeld(); // renewed: held past the claim's lease
+    assert.equal(await claim(onTime, id, 'on-time'), null, 'and the database agrees');
+    // Not renewed again: whenever the database lets another worker claim, the check already refuses.
+    let taken = null;
+    while (!taken) {
+      await sleep(20);
+      taken = await claim(onTime, id, 'on-time');
+    }
+    assert.throws(() => lease.assertHeld(), LeaseLostError, 'held no longer once another worker claimed');
   });
 });
