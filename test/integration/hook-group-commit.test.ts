@@ -9,6 +9,7 @@ import { KnexOperationStore } from '../../src/db/operation-store';
 import { KnexServiceStore } from '../../src/db/service-store';
 import { CatalogCache } from '../../src/lifecycle/catalog-cache';
 import { HookIntake } from '../../src/lifecycle/intake';
+import { IntakeGroupCommit, type AcceptedHook } from '../../src/lifecycle/intake-group-commit';
 import { hookBodySchemas } from '../../src/platform/hook-schemas';
 import { signPayload } from '../../src/platform/signature';
 import { openFacts, startHarness, type Harness } from '../helpers/lifecycle';
@@ -147,6 +148,69 @@ describe('hook intake: statements per hook and group commit', function () {
     console.log(`      ${N} hooks at once: ${JSON.stringify(count)} (${(count.statements / N).toFixed(2)} per hook)`);
     assert.deepEqual(onDisk, Array(N).fill(true));
     assert.ok(count.commits < N, `${count.commits} commits for ${N} hooks`);
+  });
+
+  it('settles no write of a group while its COMMIT is held back, and all of them once it is done', async () => {
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    let reachGate!: () => void;
+    const atGate = new Promise<void>((resolve) => (reachGate = resolve));
+    let transactions = 0;
+    // The door's only use of `db` is `transaction(handler)`; knex commits when the handler's promise resolves, so
+    // awaiting the gate after the door's work holds the COMMIT back with every row of the group written.
+    const gated = new Proxy(db, {
+      get(target, key, receiver) {
+        if (key !== 'transaction') return Reflect.get(target, key, receiver);
+        return (work: (trx: Knex.Transaction) => Promise<unknown>) =>
+          target.transaction(async (trx) => {
+            transactions++;
+            const result = await work(trx);
+            reachGate();
+            await gate;
+            return result;
+          });
+      },
+    });
+    const door = new IntakeGroupCommit({ db: gated, ...h.service.stores, now: () => new Date() });
+    const hooks: AcceptedHook[] = Array.from({ length: 5 }, (_, i) => {
+      const body = openHook(`vps-gated-${i % 3}-${crypto.randomUUID().slice(0, 8)}`);
+      const bodySha256 = crypto
+        .createHash('sha256')
+        .update(`open\n${JSON.stringify(body)}`)
+        .digest('hex');
+      return {
+        eventId: body.eventId,
+        event: 'open',
+        bodySha256,
+        operationId: crypto.randomUUID(),
+        service: body.service,
+      };
+    });
+    const ids = hooks.map((hook) => hook.operationId);
+    const settled: string[] = [];
+    const writes = hooks.map((hook) => door.write(hook).finally(() => settled.push(hook.operationId)));
+    // A write that settles (or fails) without ever reaching the gate ends the wait too, and fails below. The gate
+    // opens whatever happens, or a failed check would leave the transaction (and SQLite's write lock) held.
+    try {
+      await Promise.race([atGate, Promise.all(writes)]);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // time enough for an early answer to go out
+      assert.deepEqual(settled, [], 'answered before the commit');
+      // Another connection reads the last commit: PostgreSQL's read committed, or a second SQLite connection reading
+      // the WAL file without waiting for the writer. Neither may see the group's rows yet.
+      assert.equal((await h.service.db('operations').whereIn('id', ids)).length, 0, 'operations visible before COMMIT');
+      assert.equal((await h.service.db('hook_events').whereIn('operation_id', ids)).length, 0, 'events before COMMIT');
+      assert.deepEqual(settled, [], 'answered before the commit, while the rows were read');
+    } finally {
+      openGate();
+    }
+    const outcomes = await Promise.all(writes);
+    assert.deepEqual(
+      outcomes.map((outcome) => ('operation' in outcome ? outcome.operation.id : 'known')),
+      ids,
+    );
+    assert.equal(transactions, 1, 'the hooks were written as one group');
+    assert.equal((await h.service.db('operations').whereIn('id', ids)).length, ids.length);
+    assert.equal((await h.service.db('hook_events').whereIn('operation_id', ids)).length, ids.length);
   });
 
   it('keeps a group apart from a hook of it that is a replay, a conflict or refused', async () => {
