@@ -132,6 +132,12 @@ export class LeaseLostError extends ServiceError {
   readonly disposition = 'retry';
 }
 
+/**
+ * The attempt's first commit could not claim its operation: another worker had it, or it had moved on since it was
+ * read (a duplicate job). The attempt has only read; it ends quietly (verdict `skipped`).
+ */
+export class OperationNotClaimedError extends LeaseLostError {}
+
 /** A configuration that cannot be used, found at start-up; the message names the field and the variable. */
 export class ConfigError extends ServiceError {
   readonly status = 500;

@@ -85,6 +85,11 @@ export interface OperationStore {
    * `now` (the host's time) only stamps `updated_at` and decides whether `not_before` has come.
    */
   claim(id: string, owner: string, leaseMs: number, now: Date): Promise<OperationRecord | null>;
+  /**
+   * The same compare-and-set, as a statement of the caller's transaction (an attempt's first commit), and only if no
+   * attempt was claimed since `seen` was read. True when `owner` holds the lease once `trx` commits.
+   */
+  claimSeen(seen: OperationRecord, owner: string, leaseMs: number, now: Date, trx: Knex): Promise<boolean>;
   /** Extends the lease to `leaseMs` past the database's now; false when it was lost. */
   renewLease(id: string, owner: string, leaseMs: number): Promise<boolean>;
   /**
@@ -186,8 +191,21 @@ export class KnexOperationStore implements OperationStore {
   }
 
   async claim(id: string, owner: string, leaseMs: number, now: Date): Promise<OperationRecord | null> {
+    const claimed: Row[] = await this.claimable(this.db, id, now).update(this.claimed(owner, leaseMs, now), '*');
+    return claimed.length === 1 ? toRecord(claimed[0]!) : null;
+  }
+
+  async claimSeen(seen: OperationRecord, owner: string, leaseMs: number, now: Date, trx: Knex): Promise<boolean> {
+    const changed = await this.claimable(trx, seen.id, now)
+      .where({ attempts: seen.attempts })
+      .update(this.claimed(owner, leaseMs, now));
+    return changed === 1;
+  }
+
+  /** The operation, if it may be claimed now: its time has come (or its lease passed) and it is its service's turn. */
+  private claimable(db: Knex, id: string, now: Date): Knex.QueryBuilder {
     const at = now.toISOString();
-    const claimed: Row[] = await this.db(TABLE)
+    return db(TABLE)
       .where({ id })
       .where((q) =>
         q
@@ -198,18 +216,17 @@ export class KnexOperationStore implements OperationStore {
           )
           .orWhere((stale) => stale.where('status', 'running').where('lease_until', '<', databaseTime(this.db))),
       )
-      .whereNotExists(this.unsettledPredecessors())
-      .update(
-        {
-          status: 'running',
-          lease_owner: owner,
-          lease_until: databaseTime(this.db, leaseMs),
-          attempts: this.db.raw('attempts + 1'),
-          updated_at: at,
-        },
-        '*',
-      );
-    return claimed.length === 1 ? toRecord(claimed[0]!) : null;
+      .whereNotExists(this.unsettledPredecessors());
+  }
+
+  private claimed(owner: string, leaseMs: number, now: Date) {
+    return {
+      status: 'running',
+      lease_owner: owner,
+      lease_until: databaseTime(this.db, leaseMs),
+      attempts: this.db.raw('attempts + 1'),
+      updated_at: now.toISOString(),
+    };
   }
 
   async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {

@@ -49,8 +49,9 @@ export class AttemptActions implements UpstreamActionStore {
   async insertIntended(action: Parameters<UpstreamActionStore['insertIntended']>[0], now: Date, trx: Knex) {
     await this.store.insertIntended(action, now, trx);
     const at = now.toISOString();
-    const written = { ...action, state: 'intended' as const, response: null, createdAt: at, updatedAt: at };
-    this.afterCommit(trx, action.operationId, (known) => known.set(action.reference, copy(written)));
+    // Copied now: what is applied at the commit is what was written, whatever the caller does with `action` since.
+    const written = copy({ ...action, state: 'intended' as const, response: null, createdAt: at, updatedAt: at });
+    this.afterCommit(trx, action.operationId, (known) => known.set(action.reference, written));
   }
 
   async reintend(reference: string, now: Date, trx: Knex): Promise<void> {

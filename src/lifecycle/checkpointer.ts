@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import { UpstreamError } from '../domain/upstream-errors';
 import { startOfNextUtcDay } from '../domain/money-guards';
-import { RetryLaterError, SpendLimitError } from '../errors';
+import { OperationNotClaimedError, RetryLaterError, SpendLimitError } from '../errors';
 import type { UpstreamActionKind } from '../db/upstream-action-store';
 import { crashPoint } from './crash-points';
 import type { HeldLease } from './held-lease';
@@ -50,6 +50,8 @@ export class Checkpointer {
   constructor(
     private readonly deps: LifecycleDeps,
     private readonly lease: HeldLease,
+    /** The operation's claim, as the first statement of the attempt's first transaction; false when not won. */
+    private readonly claim: (trx: Knex.Transaction) => Promise<boolean>,
   ) {
     this.operationId = lease.operationId;
   }
@@ -143,12 +145,9 @@ export class Checkpointer {
     return actions.some((a) => a.state === 'intended');
   }
 
-  /** Runs local writes in one transaction that first checks the lease. */
+  /** Runs local writes in one transaction that first checks the lease (or claims the operation: see `transaction`). */
   async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.transaction(async (trx) => {
-      await this.deps.operations.assertLease(this.operationId, this.lease.owner, this.deps.now(), trx);
-      return work(trx);
-    });
+    return this.transaction(work, { checkLease: true });
   }
 
   /**
@@ -161,17 +160,31 @@ export class Checkpointer {
   }
 
   /**
-   * One transaction of this attempt: the writes left for later go first. If it rolls back they stay queued for the
-   * next. `work` must judge the lease itself (`write` does; the runner's outcome does in `finishAttempt`).
+   * One transaction of this attempt. The attempt's first one claims the operation (until then the attempt has only
+   * read): the claim is its lease check, and it commits with the first writes, so an operation costs no commit of
+   * its own to start. A later one checks the lease when `checkLease` (else `work` judges it, as the runner's outcome
+   * does in `finishAttempt`). The writes left for later go next; if the transaction rolls back they stay queued, and
+   * so does the claim.
    */
-  async transaction<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (trx: Knex.Transaction) => Promise<T>, options = { checkLease: false }): Promise<T> {
     const carried = this.pending;
     this.pending = [];
+    const claiming = !this.lease.claimed;
+    let claimSentAt = 0;
     try {
-      return await this.deps.db.transaction(async (trx) => {
+      const result = await this.deps.db.transaction(async (trx) => {
+        if (claiming) {
+          claimSentAt = performance.now();
+          if (!(await this.claim(trx)))
+            throw new OperationNotClaimedError(`operation ${this.operationId}: claimed by another worker, or moved on`);
+        } else if (options.checkLease) {
+          await this.deps.operations.assertLease(this.operationId, this.lease.owner, this.deps.now(), trx);
+        }
         for (const write of carried) await write(trx);
         return work(trx);
       });
+      if (claiming) this.lease.claimedAt(claimSentAt);
+      return result;
     } catch (error) {
       this.pending = [...carried, ...this.pending];
       throw error;

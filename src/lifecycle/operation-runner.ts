@@ -4,7 +4,8 @@ import { retryDelayMs, startOfNextMonthUtc, addMonths, type OperationError } fro
 import { UpstreamRejectedError } from '../domain/upstream-errors';
 import type { AttemptOutcome, OperationRecord } from '../db/operation-store';
 import { classifyError } from '../error-classification';
-import { LeaseLostError } from '../errors';
+import type { Knex } from 'knex';
+import { LeaseLostError, OperationNotClaimedError } from '../errors';
 import { AttemptActions } from './attempt-actions';
 import { Checkpointer } from './checkpointer';
 import { crashPoint } from './crash-points';
@@ -47,14 +48,18 @@ export class OperationRunner {
     // A lease belongs to one claim, not to the process: should a run of this process stall past its lease and another
     // slot of the same process claim the operation again, the stalled run's lease checks must fail.
     const owner = `${this.processName}:${crypto.randomUUID()}`;
-    const claimSentAt = performance.now();
-    const op = await operations.claim(operationId, owner, settings.leaseMs, this.deps.now());
-    if (!op) return 'skipped';
-    const lease = new HeldLease(op.id, owner, settings.leaseMs, claimSentAt);
+    // Read, not claimed: the attempt claims the operation in its first commit (see Checkpointer.transaction), so a
+    // duplicate job ends there having only read, and an operation costs no commit of its own to start.
+    const seen = await operations.get(operationId);
+    if (!seen || !mayBeClaimable(seen, this.deps.now())) return 'skipped';
+    const op: OperationRecord = { ...seen, status: 'running', attempts: seen.attempts + 1, leaseOwner: owner };
+    const lease = new HeldLease(op.id, owner, settings.leaseMs);
+    const claim = (trx: Knex.Transaction) => operations.claimSeen(seen, owner, settings.leaseMs, this.deps.now(), trx);
     const log = logger.child({ operationId: op.id, serviceId: op.serviceId, event: op.event, attempt: op.attempts });
     log.info('operation started');
     const heartbeat = setInterval(
       () => {
+        if (!lease.claimed) return;
         const sentAt = performance.now();
         operations
           .renewLease(op.id, owner, settings.leaseMs)
@@ -67,8 +72,12 @@ export class OperationRunner {
     let verdict: RunVerdict;
     let errorCode: string | null = null;
     try {
-      ({ verdict, errorCode } = await this.attempt(op, lease));
+      ({ verdict, errorCode } = await this.attempt(op, lease, claim));
     } catch (error) {
+      if (error instanceof OperationNotClaimedError) {
+        log.info('operation claimed by another worker, or moved on since it was read: nothing written');
+        return 'skipped';
+      }
       if (!(error instanceof LeaseLostError)) throw error;
       verdict = 'lease-lost';
       errorCode = error.code;
@@ -83,14 +92,15 @@ export class OperationRunner {
   private async attempt(
     op: OperationRecord,
     lease: HeldLease,
+    claim: (trx: Knex.Transaction) => Promise<boolean>,
   ): Promise<{ verdict: Exclude<RunVerdict, 'skipped' | 'lease-lost'>; errorCode: string | null }> {
     const { operations, services, licenses, audit } = this.deps;
     const { owner } = lease;
     // This attempt holds the lease: it reads the operation's upstream actions once (on a first attempt, not at all).
     const upstreamActions = new AttemptActions(this.deps.upstreamActions, op.id, op.attempts);
     const deps = { ...this.deps, upstreamActions };
-    // The outcome is written in the attempt's last transaction, with what its reads left for it (`later`).
-    const checkpoints = new Checkpointer(deps, lease);
+    // Every write of the attempt goes through its checkpoints, the outcome's too (with what its reads left `later`).
+    const checkpoints = new Checkpointer(deps, lease, claim);
     try {
       const outcome = await new EventHandlers(deps, op, checkpoints).run();
       await checkpoints.transaction(async (trx) => {
@@ -211,4 +221,16 @@ function cooldownEnd(object: string | null, now: Date): Date {
   if (object === 'ip') return startOfNextMonthUtc(now);
   if (object === 'lickey') return addMonths(now, 1);
   return new Date(now.getTime() + 3600_000);
+}
+
+/**
+ * Whether the operation, as read, may be claimed now: queued or waiting and its time come, or running with its lease
+ * passed as far as this host's clock tells (a duplicate job of a running operation reads no further). Only the
+ * claim's compare-and-set decides, on the database's clock; a host whose clock runs behind takes over a dead
+ * worker's operation that much later.
+ */
+function mayBeClaimable(op: OperationRecord, now: Date): boolean {
+  if (op.status === 'running') return op.leaseUntil === null || op.leaseUntil <= now;
+  if (op.status !== 'queued' && op.status !== 'waiting') return false;
+  return op.notBefore === null || op.notBefore <= now;
 }

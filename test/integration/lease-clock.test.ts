@@ -33,9 +33,15 @@ describe('operation leases on the database clock', function () {
   };
   const claim = (deps: LifecycleDeps, id: string, owner: string) =>
     deps.operations.claim(id, owner, LEASE_MS, deps.now());
-  /** A lease-checked write, as every checkpoint of a worker makes one. */
+  /** A lease claimed (by `claim` above) and committed, as an attempt holds it after its first commit. */
+  const claimedLease = (id: string, owner: string, sentAt = performance.now()) => {
+    const lease = new HeldLease(id, owner, LEASE_MS);
+    lease.claimedAt(sentAt);
+    return lease;
+  };
+  /** A lease-checked write, as every checkpoint of a worker makes one after its first commit. */
   const write = (deps: LifecycleDeps, id: string, owner: string) =>
-    new Checkpointer(deps, new HeldLease(id, owner, LEASE_MS, performance.now())).write(async () => 'written');
+    new Checkpointer(deps, claimedLease(id, owner), async () => false).write(async () => 'written');
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
   it('a worker whose clock runs 60 s ahead cannot take a live lease from another worker', async () => {
@@ -70,7 +76,7 @@ describe('operation leases on the database clock', function () {
     const id = await queuedOperation('lease-c');
     const sentAt = performance.now();
     assert.ok(await claim(ahead, id, 'ahead'));
-    const lease = new HeldLease(id, 'ahead', LEASE_MS, sentAt);
+    const lease = claimedLease(id, 'ahead', sentAt);
     lease.assertHeld();
     await sleep(LEASE_MS / 2);
     const renewalSentAt = performance.now();

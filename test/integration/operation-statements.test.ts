@@ -56,10 +56,22 @@ describe('statements and commits per open, worker side', function () {
     assert.equal(verdict, 'succeeded');
     const claims = counted!.statements.filter((s) => s.place.startsWith('KnexOperationStore.claim'));
     assert.equal(claims.length, 1, 'claim and lease in one statement');
+    assert.match(counted!.statements[counted!.statements.indexOf(claims[0]!) - 1]!.sql, /^begin/i, 'claimed first');
+    const paidCallCheckpoint = counted!.statements.findIndex((s) => s.place.startsWith('KnexSpendCounterStore'));
+    assert.ok(paidCallCheckpoint > 0, 'the paid call was counted in its checkpoint');
+    assert.ok(
+      !counted!.statements
+        .slice(counted!.statements.indexOf(claims[0]!), paidCallCheckpoint)
+        .some((s) => /^\s*commit/i.test(s.sql)),
+      'the claim commits with the checkpoint before the paid call',
+    );
     assert.equal(counted!.byPlace().find(([place]) => place.startsWith('KnexUpstreamActionStore.get'))?.[1], undefined);
     assertLean(counted!);
     assert.ok(counted!.work <= 18, `at most 18 statements (was 30 before issue 12), got ${counted!.work}`);
-    assert.ok(counted!.commits <= 4, `at most 4 commits (was 7 before issue 12), got ${counted!.commits}`);
+    assert.ok(
+      counted!.commits <= 3,
+      `at most 3 commits (the claim with the first checkpoint), got ${counted!.commits}`,
+    );
     await h.assertInvariants();
   });
 
@@ -77,21 +89,23 @@ describe('statements and commits per open, worker side', function () {
     assert.equal(reused.body.license?.upstreamId, pooled, 'the pooled license was reused');
     assertLean(counted!);
     assert.ok(counted!.work <= 28, `at most 28 statements (was 60 before issue 12), got ${counted!.work}`);
-    assert.ok(counted!.commits <= 6, `at most 6 commits (was 12 before issue 12), got ${counted!.commits}`);
+    assert.ok(counted!.commits <= 5, `at most 5 commits (was 12 before issue 12), got ${counted!.commits}`);
     await h.assertInvariants();
   });
 
   /**
-   * What the lean path never does: read a license back after moving it (the move returns what it wrote), read the
-   * lease before an upstream call (the attempt's own clock tells), or commit a read's facts on their own (they ride
-   * with the next commit).
+   * What the lean path never does: commit the claim on its own (it goes with the attempt's first writes), read a
+   * license back after moving it (the move returns what it wrote), read the lease before an upstream call (the
+   * attempt's own clock tells), or commit a read's facts on their own (they ride with the next commit).
    */
   function assertLean(counted: StatementTally) {
     const sql = counted.statements.map((s) => s.sql);
+    assert.equal(counted.autocommits, 0, 'no write commits on its own');
     const readBack = sql.filter((s) => /^select \* from [`"]licenses[`"] where [`"]id[`"] = /i.test(s));
     assert.deepEqual(readBack, [], 'no license read back by id');
-    const leaseReads = sql.filter((s) => /^select .* from [`"]operations[`"]/i.test(s));
-    assert.deepEqual(leaseReads, [], 'no read of the operation (its lease) after the claim');
+    const operationReads = sql.filter((s) => /^select .* from [`"]operations[`"]/i.test(s));
+    assert.equal(operationReads.length, 1, 'the operation is read once, to start; its lease never');
+    assert.equal(sql.indexOf(operationReads[0]!), 0, 'the read that starts the attempt');
     const factsAlone = counted.statements.filter(
       (s, i) =>
         s.place.startsWith('KnexLicenseStore.recordUpstreamFacts') &&
