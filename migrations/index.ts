@@ -10,6 +10,7 @@ import * as drift from './20261202130000_drift';
 import * as licenseCosts from './20261202140000_license_costs';
 import * as alerts from './20261202140100_alerts';
 import * as consoleSessions from './20261202150000_console_sessions';
+import * as leaseVersion from './20261202160000_lease_version';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const migrations: ReadonlyArray<readonly [string, Migration]> = [
   ['20261202140000_license_costs', licenseCosts],
   ['20261202140100_alerts', alerts],
   ['20261202150000_console_sessions', consoleSessions],
+  ['20261202160000_lease_version', leaseVersion],
 ];
 
 export const migrationSource: Knex.MigrationSource<readonly [string, Migration]> = {

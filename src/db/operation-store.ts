@@ -35,6 +35,8 @@ export interface OperationRecord {
   error: OperationError | null;
   leaseOwner: string | null;
   leaseUntil: Date | null;
+  /** Raised by every write of a lease holder: a claim made on an older read of the operation does not win. */
+  leaseVersion: number;
   notBefore: Date | null;
   createdAt: string;
   updatedAt: string;
@@ -87,7 +89,8 @@ export interface OperationStore {
   claim(id: string, owner: string, leaseMs: number, now: Date): Promise<OperationRecord | null>;
   /**
    * The same compare-and-set, as a statement of the caller's transaction (an attempt's first commit), and only if no
-   * attempt was claimed since `seen` was read. True when `owner` holds the lease once `trx` commits.
+   * lease holder has written since `seen` was read (its `leaseVersion` unchanged): what the attempt read before its
+   * claim is still what the database holds. True when `owner` holds the lease once `trx` commits.
    */
   claimSeen(seen: OperationRecord, owner: string, leaseMs: number, now: Date, trx: Knex): Promise<boolean>;
   /** Extends the lease to `leaseMs` past the database's now; false when it was lost. */
@@ -128,6 +131,7 @@ interface Row {
   error: string | null;
   lease_owner: string | null;
   lease_until: string | null;
+  lease_version: number | string;
   not_before: string | null;
   created_at: string;
   updated_at: string;
@@ -197,7 +201,7 @@ export class KnexOperationStore implements OperationStore {
 
   async claimSeen(seen: OperationRecord, owner: string, leaseMs: number, now: Date, trx: Knex): Promise<boolean> {
     const changed = await this.claimable(trx, seen.id, now)
-      .where({ attempts: seen.attempts })
+      .where({ lease_version: seen.leaseVersion })
       .update(this.claimed(owner, leaseMs, now));
     return changed === 1;
   }
@@ -225,6 +229,7 @@ export class KnexOperationStore implements OperationStore {
       lease_owner: owner,
       lease_until: databaseTime(this.db, leaseMs),
       attempts: this.db.raw('attempts + 1'),
+      lease_version: this.db.raw('lease_version + 1'),
       updated_at: now.toISOString(),
     };
   }
@@ -232,12 +237,15 @@ export class KnexOperationStore implements OperationStore {
   async renewLease(id: string, owner: string, leaseMs: number): Promise<boolean> {
     const changed = await this.db(TABLE)
       .where({ id, lease_owner: owner, status: 'running' })
-      .update({ lease_until: databaseTime(this.db, leaseMs) });
+      .update({ lease_until: databaseTime(this.db, leaseMs), lease_version: this.db.raw('lease_version + 1') });
     return changed === 1;
   }
 
   async assertLease(id: string, owner: string, now: Date, trx: Knex): Promise<void> {
-    const changed = await heldLease(trx, id, owner).update({ updated_at: now.toISOString() });
+    const changed = await heldLease(trx, id, owner).update({
+      updated_at: now.toISOString(),
+      lease_version: trx.raw('lease_version + 1'),
+    });
     if (changed !== 1) throw new LeaseLostError(`operation ${id}: lease lost`);
   }
 
@@ -262,6 +270,7 @@ export class KnexOperationStore implements OperationStore {
       finished_at: final ? at : null,
       callback_state: final && callbackDue ? 'pending' : null,
       callback_next_at: final && callbackDue ? at : null,
+      lease_version: trx.raw('lease_version + 1'),
       updated_at: at,
     });
     if (changed !== 1) throw new LeaseLostError(`operation ${id}: lease lost`);
@@ -320,6 +329,7 @@ function toRecord(row: Row): OperationRecord {
     error: fromJson<OperationError>(row.error),
     leaseOwner: row.lease_owner,
     leaseUntil: row.lease_until ? new Date(row.lease_until) : null,
+    leaseVersion: Number(row.lease_version ?? 0),
     notBefore: row.not_before ? new Date(row.not_before) : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

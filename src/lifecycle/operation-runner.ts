@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
+import type { Knex } from 'knex';
 import { retryDelayMs, startOfNextMonthUtc, addMonths, type OperationError } from '../domain/lifecycle';
 import { UpstreamRejectedError } from '../domain/upstream-errors';
 import type { AttemptOutcome, OperationRecord } from '../db/operation-store';
 import { classifyError } from '../error-classification';
-import type { Knex } from 'knex';
 import { LeaseLostError, OperationNotClaimedError } from '../errors';
 import { AttemptActions } from './attempt-actions';
 import { Checkpointer } from './checkpointer';

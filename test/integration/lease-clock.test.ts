@@ -87,7 +87,9 @@ describe('operation leases on the database clock', function () {
     assert.equal(await claim(onTime, id, 'on-time'), null, 'and the database agrees');
     // Not renewed again: whenever the database lets another worker claim, the check already refuses.
     let taken = null;
+    const giveUpAt = Date.now() + 3 * LEASE_MS;
     while (!taken) {
+      assert.ok(Date.now() < giveUpAt, 'the lease passes on the database too');
       await sleep(20);
       taken = await claim(onTime, id, 'on-time');
     }
