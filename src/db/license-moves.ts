@@ -24,6 +24,16 @@ import {
 export * from './license-move-inputs';
 export { whereEligible } from './license-pool-query';
 
+/** How a new license is held when it is recorded: its state, its upstream status, its service. */
+type NewLicenseHold = Pick<LicenseRow, 'state' | 'status'> & { serviceId: string | null };
+
+/** An ordered license is reserved for its operation (and service) until it is bound, processing until read. */
+const orderedHold = (license: OrderedLicense): NewLicenseHold => ({
+  state: 'reserved',
+  serviceId: license.serviceId,
+  status: 'processing',
+});
+
 /** Candidates read per round of a pool claim; a round whose candidates were all taken reads the next. */
 export const CLAIM_CANDIDATES = 8;
 
@@ -52,7 +62,12 @@ export class KnexLicenseMoves {
 
   /** `license.ordered`: an order was paid; the license is reserved for the operation until it is bound. */
   ordered(license: OrderedLicense, by: OperationMoveContext, trx?: Knex): Promise<LicenseRecord> {
-    return this.addLicense(license, { state: 'reserved', serviceId: license.serviceId, status: 'processing' }, by, trx);
+    return this.addLicense(license, orderedHold(license), by, trx);
+  }
+
+  /** The license `ordered` writes for these arguments, as it will read once written (no query). */
+  orderedRecord(license: OrderedLicense, by: OperationMoveContext): LicenseRecord {
+    return this.rows.toRecord(this.newRow(license, orderedHold(license), by));
   }
 
   /** `license.adopted`: a live upstream license becomes a pooled license of ours (`source` `adopted`). */
@@ -276,38 +291,13 @@ export class KnexLicenseMoves {
 
   private async addLicense(
     license: OrderedLicense | AdoptedLicense,
-    held: Pick<LicenseRow, 'state' | 'status'> & { serviceId: string | null },
+    held: NewLicenseHold,
     by: LicenseMoveContext,
     trx?: Knex,
   ): Promise<LicenseRecord> {
-    const at = by.at.toISOString();
     const adopted = 'activationKey' in license;
     return this.inTransaction(trx, async (t) => {
-      const [added] = await t('licenses').insert(
-        {
-          id: license.id,
-          licensing_server: license.licensingServer,
-          upstream_id: license.upstreamId,
-          price_list: license.priceList,
-          period: license.period === null ? null : licensePeriodToDb(license.period),
-          source: adopted ? 'adopted' : 'order',
-          ip: license.ip,
-          name: license.name,
-          status: held.status,
-          paid_until: adopted ? (license.paidUntil?.toISOString() ?? null) : null,
-          activation_key_encrypted: adopted ? this.rows.encryptKey(license.id, license.activationKey) : null,
-          state: held.state,
-          service_id: held.serviceId,
-          operation_id: adopted ? null : (by.operationId ?? null),
-          order_reference: adopted ? null : license.orderReference,
-          ip_changed_at: null,
-          key_regenerated_at: null,
-          pooled_at: held.state === 'pooled' ? at : null,
-          created_at: at,
-          updated_at: at,
-        },
-        '*',
-      );
+      const [added] = await t('licenses').insert(this.newRow(license, held, by), '*');
       await this.record(adopted ? 'license.adopted' : 'license.ordered', license.id, held.serviceId, by, t, {
         upstreamId: license.upstreamId,
         priceList: license.priceList,
@@ -318,6 +308,33 @@ export class KnexLicenseMoves {
       if (!adopted) await this.costs.record('order', license, { ...license.cost, period: license.period }, by, t);
       return this.rows.toRecord(added as LicenseRow);
     });
+  }
+
+  private newRow(license: OrderedLicense | AdoptedLicense, held: NewLicenseHold, by: LicenseMoveContext): LicenseRow {
+    const at = by.at.toISOString();
+    const adopted = 'activationKey' in license;
+    return {
+      id: license.id,
+      licensing_server: license.licensingServer,
+      upstream_id: license.upstreamId,
+      price_list: license.priceList,
+      period: license.period === null ? null : licensePeriodToDb(license.period),
+      source: adopted ? 'adopted' : 'order',
+      ip: license.ip,
+      name: license.name,
+      status: held.status,
+      paid_until: adopted ? (license.paidUntil?.toISOString() ?? null) : null,
+      activation_key_encrypted: adopted ? this.rows.encryptKey(license.id, license.activationKey) : null,
+      state: held.state,
+      service_id: held.serviceId,
+      operation_id: adopted ? null : (by.operationId ?? null),
+      order_reference: adopted ? null : license.orderReference,
+      ip_changed_at: null,
+      key_regenerated_at: null,
+      pooled_at: held.state === 'pooled' ? at : null,
+      created_at: at,
+      updated_at: at,
+    };
   }
 
   /**

@@ -30,7 +30,14 @@ export interface CheckpointedCall<R extends ActionResponse> {
   /** After an unknown outcome: asks the upstream whether the call took effect; its response if so, else null. */
   reconcile: () => Promise<R | null>;
   /** Local writes that belong with the call's success, committed in the same transaction as `done`. */
-  onDone?: (trx: Knex.Transaction, response: R) => Promise<void>;
+  onDone?: (trx: Knex.Transaction, response: R) => Promise<unknown>;
+  /**
+   * When `done` (with `onDone`) is committed after a call made in this attempt: `at-once`, or `with-next-commit` (the
+   * attempt's next transaction: the next step's `intended`, or the outcome). By default a paid call and a deletion
+   * commit at once, the other steps with the next commit. A step's `done` may wait only when a crash before it is
+   * found again by `reconcile`, and when nothing in the attempt reads it back from the database before then.
+   */
+  commit?: 'at-once' | 'with-next-commit';
 }
 
 /**
@@ -109,8 +116,8 @@ export class Checkpointer {
       throw error;
     }
     if (settlesAtOnce(step)) return this.settleDone(step, response);
-    // Neither paid nor a deletion: its `done` rides with the attempt's next commit (the next step's `intended`, or
-    // the outcome). Should the process die first, the step is still `intended` and the next attempt looks it up.
+    // Its `done` rides with the attempt's next commit (the next step's `intended`, or the outcome). Should the process
+    // die first, the step is still `intended` and the next attempt looks it up.
     this.settling.set(step.reference, response);
     this.later((trx) => this.settleWrites(step, response, trx));
     return response;
@@ -216,9 +223,10 @@ export class Checkpointer {
 }
 
 /**
- * A paid call (an order, a renewal) and a deletion commit their `done` at once, with what they record (the license
- * paid for, its cost): nothing is left to a lookup that a commit can make certain.
+ * Unless the step says otherwise, a paid call (an order, a renewal) and a deletion commit their `done` at once, with
+ * what they record (the license paid for, its cost): a renewal's count of `done` calls decides whether to pay again.
  */
-function settlesAtOnce(step: Pick<CheckpointedCall<ActionResponse>, 'kind' | 'paidAt'>): boolean {
+function settlesAtOnce(step: Pick<CheckpointedCall<ActionResponse>, 'kind' | 'paidAt' | 'commit'>): boolean {
+  if (step.commit) return step.commit === 'at-once';
   return step.paidAt !== undefined || step.kind === 'order' || step.kind === 'prolong' || step.kind === 'remove';
 }

@@ -4,7 +4,13 @@ import { licenseNameFor } from '../domain/lifecycle';
 import { isTrial } from '../domain/period';
 import { poolEligibility } from '../domain/pool-eligibility';
 import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
-import { CLAIM_CANDIDATES, type LicenseRecord, type OperationMoveContext, type PoolClaim } from '../db/license-store';
+import {
+  CLAIM_CANDIDATES,
+  type LicenseRecord,
+  type OperationMoveContext,
+  type OrderedLicense,
+  type PoolClaim,
+} from '../db/license-store';
 import type { UpstreamActionRecord } from '../db/upstream-action-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -239,39 +245,39 @@ export class LicenseAcquirer {
       name: licenseNameFor(service),
       reference,
     };
-    // The license its settlement writes; an order settled by an earlier attempt is read instead.
-    let written: LicenseRecord | null = null;
+    const id = crypto.randomUUID();
+    const cost = { price, tariffPlan: service.tariffPlan };
+    const recorded = (upstreamId: string): OrderedLicense => ({
+      ...{ id, licensingServer: need.licensingServer, upstreamId, priceList: need.priceList, period: need.period },
+      ...{ ip: service.ip, name: params.name, serviceId: service.id, orderReference: reference, cost },
+    });
+    // The moment of the order names the license's creation, whenever its row is written.
+    let orderedBy: OperationMoveContext | null = null;
     const response = await this.checkpoints.perform({
       kind: 'order',
       reference,
       licenseId: null,
       request: { ...params },
       paidAt: need.licensingServer,
-      call: async () => ({ upstreamId: (await this.module.order(params)).upstreamId }),
+      call: async () => {
+        orderedBy = this.by();
+        return { upstreamId: (await this.module.order(params)).upstreamId };
+      },
       reconcile: async () => {
         const found = await this.module.findByReference({ reference });
         return found ? { upstreamId: found.upstreamId } : null;
       },
-      onDone: async (trx, done) => {
-        written = await this.deps.licenses.ordered(
-          {
-            id: crypto.randomUUID(),
-            licensingServer: need.licensingServer,
-            upstreamId: done.upstreamId,
-            priceList: need.priceList,
-            period: need.period,
-            ip: service.ip,
-            name: params.name,
-            serviceId: service.id,
-            orderReference: reference,
-            cost: { price, tariffPlan: service.tariffPlan },
-          },
-          this.by(),
-          trx,
-        );
-      },
+      // The license row, its audit row and its cost go with the next commit: the outcome's, with the license read
+      // for its key and bound (or a renewal's checkpoint, or a failed attempt's end). A crash before it leaves the
+      // order `intended`, and the next attempt finds it upstream by its reference before anything is paid again.
+      commit: 'with-next-commit',
+      onDone: (trx, done) => this.deps.licenses.ordered(recorded(done.upstreamId), orderedBy ?? this.by(), trx),
     });
-    const license = written ?? (await this.deps.licenses.findByUpstream(need.licensingServer, response.upstreamId));
+    // Ordered in this attempt: the license as it will be written. Settled by an earlier one (or found after an unknown
+    // outcome, which commits at once): as it was written.
+    const license = orderedBy
+      ? this.deps.licenses.orderedRecord(recorded(response.upstreamId), orderedBy)
+      : await this.deps.licenses.findByUpstream(need.licensingServer, response.upstreamId);
     return this.finishOrder(license!, service, need);
   }
 

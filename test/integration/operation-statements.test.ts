@@ -67,10 +67,10 @@ describe('statements and commits per open, worker side', function () {
     );
     assert.equal(counted!.byPlace().find(([place]) => place.startsWith('KnexUpstreamActionStore.get'))?.[1], undefined);
     assertLean(counted!);
-    assert.ok(counted!.work <= 18, `at most 18 statements (was 30 before issue 12), got ${counted!.work}`);
+    assert.ok(counted!.work <= 17, `at most 17 statements (was 30 before issue 12), got ${counted!.work}`);
     assert.ok(
-      counted!.commits <= 3,
-      `at most 3 commits (the claim with the first checkpoint), got ${counted!.commits}`,
+      counted!.commits <= 2,
+      `at most 2 commits (the claim with the paid call's checkpoint, its result with the outcome), got ${counted!.commits}`,
     );
     await h.assertInvariants();
   });
