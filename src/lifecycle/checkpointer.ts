@@ -154,7 +154,7 @@ export class Checkpointer {
 
   /** Runs local writes in one transaction that first checks the lease (or claims the operation: see `transaction`). */
   async write<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
-    return this.transaction(work, { checkLease: true });
+    return this.transaction(work, 'assert');
   }
 
   /**
@@ -167,13 +167,17 @@ export class Checkpointer {
   }
 
   /**
-   * One transaction of this attempt. The attempt's first one claims the operation (until then the attempt has only
-   * read): the claim is its lease check, and it commits with the first writes, so an operation costs no commit of
-   * its own to start. A later one checks the lease when `checkLease` (else `work` judges it, as the runner's outcome
-   * does in `finishAttempt`). The writes left for later go next; if the transaction rolls back they stay queued, and
-   * so does the claim.
+   * One transaction of this attempt, in this order: the attempt's first one claims the operation (until then the
+   * attempt has only read; the claim commits with the first writes, so an operation costs no commit of its own to
+   * start); `leaseCheck` judges the lease (`assert`: a statement of its own, not needed after a claim in the same
+   * transaction; or a write that judges it itself, as the outcome's `finishAttempt`); then the writes left for later;
+   * then `work`. A worker that lost its lease writes nothing of them. If the transaction rolls back, the writes left
+   * for later stay queued, and so does the claim.
    */
-  async transaction<T>(work: (trx: Knex.Transaction) => Promise<T>, options = { checkLease: false }): Promise<T> {
+  async transaction<T>(
+    work: (trx: Knex.Transaction) => Promise<T>,
+    leaseCheck: 'assert' | ((trx: Knex.Transaction) => Promise<void>),
+  ): Promise<T> {
     const carried = this.pending;
     this.pending = [];
     const claiming = !this.lease.claimed;
@@ -184,9 +188,10 @@ export class Checkpointer {
           claimSentAt = performance.now();
           if (!(await this.claim(trx)))
             throw new OperationNotClaimedError(`operation ${this.operationId}: claimed by another worker, or moved on`);
-        } else if (options.checkLease) {
-          await this.deps.operations.assertLease(this.operationId, this.lease.owner, this.deps.now(), trx);
         }
+        if (leaseCheck !== 'assert') await leaseCheck(trx);
+        else if (!claiming)
+          await this.deps.operations.assertLease(this.operationId, this.lease.owner, this.deps.now(), trx);
         for (const write of carried) await write(trx);
         return work(trx);
       });

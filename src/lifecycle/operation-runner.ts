@@ -103,16 +103,12 @@ export class OperationRunner {
     const checkpoints = new Checkpointer(deps, lease, claim);
     try {
       const outcome = await new EventHandlers(deps, op, checkpoints).run();
+      const now = this.deps.now();
+      const finished = { status: 'succeeded' as const, result: outcome.result };
+      // The outcome is recorded first: it judges the lease, so a worker that lost it writes nothing of the rest.
+      const finish = (trx: Knex.Transaction) =>
+        operations.finishAttempt(op.id, owner, finished, now, this.options.callbackDue, trx);
       await checkpoints.transaction(async (trx) => {
-        const now = this.deps.now();
-        await operations.finishAttempt(
-          op.id,
-          owner,
-          { status: 'succeeded', result: outcome.result },
-          now,
-          this.options.callbackDue,
-          trx,
-        );
         // A person's operation on an unbound license, or a pool order, has no service to update or bind to.
         if (op.serviceId !== null) {
           await services.update(op.serviceId, outcome.servicePatch, now, trx);
@@ -139,15 +135,16 @@ export class OperationRunner {
           trx,
         );
         await this.deps.alertSignals.attemptSucceeded(op, trx);
-      });
+      }, finish);
       crashPoint(`after-commit:${op.event}`);
       return { verdict: 'succeeded', errorCode: null };
     } catch (error) {
       if (error instanceof LeaseLostError) throw error;
       const outcome = await this.outcomeOfFailure(op, error, checkpoints);
+      const now = this.deps.now();
+      const finish = (trx: Knex.Transaction) =>
+        operations.finishAttempt(op.id, owner, outcome, now, this.options.callbackDue, trx);
       await checkpoints.transaction(async (trx) => {
-        const now = this.deps.now();
-        await operations.finishAttempt(op.id, owner, outcome, now, this.options.callbackDue, trx);
         if (outcome.status === 'failed') {
           const returned = await licenses.returnReservedToPool({ actor: 'worker', at: now, operationId: op.id }, trx);
           await audit.record(
@@ -164,7 +161,7 @@ export class OperationRunner {
           );
         }
         await this.deps.alertSignals.attemptFailed(op, outcome, trx);
-      });
+      }, finish);
       const log = this.deps.logger.child({ operationId: op.id, serviceId: op.serviceId });
       if (outcome.status === 'failed') log.error({ error: outcome.error }, 'operation failed; a person must look');
       else
