@@ -9,9 +9,10 @@ type Known = Map<string, UpstreamActionRecord>;
  * Only the lease holder writes an operation's actions (every checkpoint write checks the lease in its transaction),
  * so an attempt reads them from the database once, and on a first attempt not at all: before the first claim none
  * can exist. An attempt may read them before its claim (which goes with its first commit): the claim compares the
- * operation's lease version, so it fails if a holder wrote anything since the attempt read the operation. After that it keeps its copy in step with its own writes, each applied once its transaction committed
- * (dropped, and read again, if it rolled back); a read waits for the writes still in flight. Everything else (other
- * operations' actions, reads inside a transaction, counts) goes to the store.
+ * operation's lease version, so it fails if a holder wrote anything since the attempt read the operation. After that
+ * it keeps its copy in step with its own writes, each applied once its transaction committed (dropped, and read
+ * again, if it rolled back); a read waits for the writes still in flight. Everything else (other operations'
+ * actions, reads inside a transaction, counts) goes to the store.
  */
 export class AttemptActions implements UpstreamActionStore {
   /** The operation's actions by reference; null when they must be read from the database again. */

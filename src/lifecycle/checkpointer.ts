@@ -158,9 +158,9 @@ export class Checkpointer {
   }
 
   /**
-   * A local write that needs no commit of its own (what an upstream read said: nothing was paid or changed): it goes
-   * into the attempt's next transaction, a checkpoint's or the outcome's, ahead of that transaction's own writes.
-   * Should the process die first, the next attempt reads the license again.
+   * A local write that needs no commit of its own (what an upstream read said, or a step's `done` that may wait): it
+   * goes into the attempt's next transaction, a checkpoint's or the outcome's, ahead of that transaction's own writes.
+   * Should the process die first, the next attempt reads the license again, or looks the step up.
    */
   later(work: (trx: Knex.Transaction) => Promise<unknown>): void {
     this.pending.push(work);

@@ -248,8 +248,16 @@ export class LicenseAcquirer {
     const id = crypto.randomUUID();
     const cost = { price, tariffPlan: service.tariffPlan };
     const recorded = (upstreamId: string): OrderedLicense => ({
-      ...{ id, licensingServer: need.licensingServer, upstreamId, priceList: need.priceList, period: need.period },
-      ...{ ip: service.ip, name: params.name, serviceId: service.id, orderReference: reference, cost },
+      id,
+      licensingServer: need.licensingServer,
+      upstreamId,
+      priceList: need.priceList,
+      period: need.period,
+      ip: service.ip,
+      name: params.name,
+      serviceId: service.id,
+      orderReference: reference,
+      cost,
     });
     // The moment of the order names the license's creation, whenever its row is written.
     let orderedBy: OperationMoveContext | null = null;
