@@ -29,8 +29,11 @@ export interface CheckpointedCall<R extends ActionResponse> {
   call: () => Promise<R>;
   /** After an unknown outcome: asks the upstream whether the call took effect; its response if so, else null. */
   reconcile: () => Promise<R | null>;
-  /** Local writes that belong with the call's success, committed in the same transaction as `done`. */
-  onDone?: (trx: Knex.Transaction, response: R) => Promise<unknown>;
+  /**
+   * Local writes that belong with the call's success, committed in the same transaction as `done`. `doneAt` is when
+   * the call returned (or the lookup found it): the time to stamp, however much later the commit comes.
+   */
+  onDone?: (trx: Knex.Transaction, response: R, doneAt: Date) => Promise<unknown>;
   /**
    * When `done` (with `onDone`) is committed after a call made in this attempt: `at-once`, or `with-next-commit` (the
    * attempt's next transaction: the next step's `intended`, or the outcome). By default a paid call and a deletion
@@ -78,7 +81,7 @@ export class Checkpointer {
         { operationId: this.operationId, kind: step.kind, reference: step.reference, happened: found !== null },
         'reconciled an unknown outcome',
       );
-      if (found) return this.settleDone(step, found);
+      if (found) return this.settleDone(step, found, this.deps.now());
     }
     await this.write(async (trx) => {
       if (existing) await upstreamActions.reintend(step.reference, this.deps.now(), trx);
@@ -115,11 +118,12 @@ export class Checkpointer {
       }
       throw error;
     }
-    if (settlesAtOnce(step)) return this.settleDone(step, response);
+    const doneAt = this.deps.now();
+    if (settlesAtOnce(step)) return this.settleDone(step, response, doneAt);
     // Its `done` rides with the attempt's next commit (the next step's `intended`, or the outcome). Should the process
     // die first, the step is still `intended` and the next attempt looks it up.
     this.settling.set(step.reference, response);
-    this.later((trx) => this.settleWrites(step, response, trx));
+    this.later((trx) => this.settleWrites(step, response, doneAt, trx));
     return response;
   }
 
@@ -216,14 +220,19 @@ export class Checkpointer {
     );
   }
 
-  private async settleDone<R extends ActionResponse>(step: CheckpointedCall<R>, response: R): Promise<R> {
-    await this.write((trx) => this.settleWrites(step, response, trx));
+  private async settleDone<R extends ActionResponse>(step: CheckpointedCall<R>, response: R, doneAt: Date) {
+    await this.write((trx) => this.settleWrites(step, response, doneAt, trx));
     return response;
   }
 
-  private async settleWrites<R extends ActionResponse>(step: CheckpointedCall<R>, response: R, trx: Knex.Transaction) {
-    await this.deps.upstreamActions.settle(step.reference, 'done', response, this.deps.now(), trx);
-    await step.onDone?.(trx, response);
+  private async settleWrites<R extends ActionResponse>(
+    step: CheckpointedCall<R>,
+    response: R,
+    doneAt: Date,
+    trx: Knex.Transaction,
+  ) {
+    await this.deps.upstreamActions.settle(step.reference, 'done', response, doneAt, trx);
+    await step.onDone?.(trx, response, doneAt);
   }
 }
 

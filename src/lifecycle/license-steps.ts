@@ -59,15 +59,15 @@ export class LicenseSteps {
         return { ...wanted };
       },
       (upstream) => (ip === undefined || upstream.ip === ip) && (name === undefined || upstream.name === name),
-      async (trx) => {
+      async (trx, doneAt) => {
         const named = name !== undefined ? { name } : {};
         if (ipMoves)
-          await this.deps.licenses.ipChanged(license.id, { from: license.ip, to: ip! }, this.by(), trx, named);
+          await this.deps.licenses.ipChanged(license.id, { from: license.ip, to: ip! }, this.by(doneAt), trx, named);
         else
           await this.deps.licenses.recordUpstreamFacts(
             license.id,
             { ...(ip !== undefined ? { ip } : {}), ...named },
-            this.deps.now(),
+            doneAt,
             trx,
           );
       },
@@ -116,10 +116,11 @@ export class LicenseSteps {
         read = await this.module.get({ upstreamId: license.upstreamId });
         return sha256(read.activationKey) !== previousKeySha256 ? { regenerated: true } : null;
       },
-      onDone: async (trx) => {
+      onDone: async (trx, _response, doneAt) => {
         const upstream = read as UpstreamLicense | null;
         const facts = upstream ? factsFromUpstream(upstream) : {};
-        await this.deps.licenses.keyRegenerated(license.id, upstream?.activationKey ?? null, this.by(), trx, facts);
+        const key = upstream?.activationKey ?? null;
+        await this.deps.licenses.keyRegenerated(license.id, key, this.by(doneAt), trx, facts);
       },
     });
     if (!settledNow) return license;
@@ -140,7 +141,7 @@ export class LicenseSteps {
         return { status: 'suspended' };
       },
       (upstream) => upstream.status === 'suspended',
-      (trx) => this.deps.licenses.suspended(license.id, this.by(), trx),
+      (trx, doneAt) => this.deps.licenses.suspended(license.id, this.by(doneAt), trx),
     );
     return { ...license, status: 'suspended' };
   }
@@ -157,7 +158,7 @@ export class LicenseSteps {
         return { status: 'active' };
       },
       (upstream) => upstream.status === 'active',
-      (trx) => this.deps.licenses.resumed(license.id, this.by(), trx),
+      (trx, doneAt) => this.deps.licenses.resumed(license.id, this.by(doneAt), trx),
     );
     return { ...license, status: 'active' };
   }
@@ -239,7 +240,7 @@ export class LicenseSteps {
     request: Record<string, unknown>,
     call: () => Promise<Record<string, unknown>>,
     shows: (upstream: UpstreamLicense) => boolean,
-    record: (trx: Knex.Transaction) => Promise<unknown>,
+    record: (trx: Knex.Transaction, doneAt: Date) => Promise<unknown>,
   ): Promise<void> {
     await this.checkpoints.perform({
       kind,
@@ -249,8 +250,8 @@ export class LicenseSteps {
       call,
       reconcile: async () =>
         shows(await this.module.get({ upstreamId: license.upstreamId })) ? { reconciled: true } : null,
-      onDone: async (trx) => {
-        await record(trx);
+      onDone: async (trx, _response, doneAt) => {
+        await record(trx, doneAt);
       },
     });
   }
@@ -259,9 +260,9 @@ export class LicenseSteps {
     return `${this.operationId}.${step}.${license.id}`;
   }
 
-  /** Who moves the license in this operation's steps: the worker, now. */
-  private by(): OperationMoveContext {
-    return { actor: 'worker', at: this.deps.now(), operationId: this.operationId };
+  /** Who moves the license in this operation's steps: the worker, at `at` (the moment its call returned) or now. */
+  private by(at = this.deps.now()): OperationMoveContext {
+    return { actor: 'worker', at, operationId: this.operationId };
   }
 }
 
