@@ -35,7 +35,7 @@ const orderedHold = (license: OrderedLicense): NewLicenseHold => ({
 });
 
 /** Candidates read per round of a pool claim; a round whose candidates were all taken reads the next. */
-export const CLAIM_CANDIDATES = 8;
+const CLAIM_CANDIDATES = 8;
 
 /**
  * Every change of a license's state, holder or lifecycle facts, each named by its intent and each writing its
@@ -78,28 +78,33 @@ export class KnexLicenseMoves {
   /**
    * `license.claimed`: atomically reserves one eligible pooled license for the operation (the soonest to expire
    * first), or returns null. Two callers never get the same license: the move is a compare-and-set on `state`.
+   * Candidates are read without locks (in `trx` if given); each claim runs in `write`'s transaction (a worker's
+   * lease-checked one), by default `trx` or a transaction of its own. A lost race just tries the next candidate.
    */
   async claimFromPool(
     claim: PoolClaim,
     by: LicenseMoveContext,
     skip: readonly string[] = [],
     trx?: Knex,
+    write: <T>(work: (t: Knex) => Promise<T>) => Promise<T> = (work) => this.inTransaction(trx, work),
   ): Promise<LicenseRecord | null> {
-    // Candidates are read without locks; the compare-and-set decides. A lost race just tries the next one.
-    const candidates = await this.poolCandidates(claim, skip, trx);
     const claimant = { ...by, operationId: claim.operationId };
-    for (const id of candidates) {
-      const claimed = await this.claimAgain(id, claim, claimant, trx);
-      if (claimed) return claimed;
+    for (let passed = [...skip]; ;) {
+      const candidates = await this.poolCandidates(claim, passed, trx);
+      for (const id of candidates) {
+        const claimed = await write((t) => this.claimAgain(id, claim, claimant, t));
+        if (claimed) return claimed;
+      }
+      if (candidates.length < CLAIM_CANDIDATES) return null;
+      passed = [...passed, ...candidates];
     }
-    return candidates.length === CLAIM_CANDIDATES ? this.claimFromPool(claim, by, [...skip, ...candidates], trx) : null;
   }
 
   /**
    * The ids of up to `CLAIM_CANDIDATES` eligible pooled licenses, the soonest to expire first, read without locks:
    * only `claimAgain`'s compare-and-set makes one the claimant's. A full round may have more behind it.
    */
-  async poolCandidates(
+  private async poolCandidates(
     claim: Omit<PoolClaim, 'operationId' | 'serviceId' | 'avoided'>,
     skip: readonly string[] = [],
     trx: Knex = this.db,
@@ -212,7 +217,7 @@ export class KnexLicenseMoves {
   /** `license.pooled`: unbound and kept for reuse (its paid time is left; see PoolReturn for why). */
   pooled(id: string, why: PoolReturn, by: LicenseMoveContext, trx?: Knex): Promise<LicenseRecord | null> {
     const at = by.at.toISOString();
-    return this.moveFrom(id, 'license.pooled', by, trx, {
+    return this.move(id, 'license.pooled', by, trx, {
       change: {
         state: 'pooled',
         service_id: null,
@@ -223,7 +228,7 @@ export class KnexLicenseMoves {
       },
       only: (q) => q.whereIn('state', ['bound', 'reserved']),
       details: () => ({ reason: why.reason, ...(why.refused ? { refused: why.refused } : {}) }),
-      also: (t, before) => this.forgetUnservedReuse(before, t),
+      endsHolding: true,
     });
   }
 
@@ -241,10 +246,10 @@ export class KnexLicenseMoves {
 
   /** `license.deleted`: deleted upstream by us (`removed`), or found gone there (`gone_upstream`); unbound. */
   deleted(id: string, reason: 'removed' | 'gone_upstream', by: LicenseMoveContext, trx?: Knex) {
-    return this.moveFrom(id, 'license.deleted', by, trx, {
+    return this.move(id, 'license.deleted', by, trx, {
       change: { state: 'released', status: 'deleted', service_id: null, operation_id: null },
       details: () => ({ reason }),
-      also: (t, before) => this.forgetUnservedReuse(before, t),
+      endsHolding: true,
     });
   }
 
@@ -349,7 +354,9 @@ export class KnexLicenseMoves {
   /**
    * The one primitive under every move: in one transaction, updates the license (only if `only` still matches: a
    * compare-and-set) and writes the move's audit row. Returns the license as moved (the update returns it: nothing
-   * is read back), or null when nothing matched. Two statements, and the cost row of a move that has one.
+   * is read back), or null when nothing matched. Two statements, and the cost row of a move that has one. A move
+   * that `endsHolding` (pooled, deleted) reads the row first: its audit row names the service the license leaves,
+   * and a reservation it ends drops its reuse cost row.
    */
   private move(
     id: string,
@@ -362,41 +369,17 @@ export class KnexLicenseMoves {
       details?: (moved: LicenseRecord) => Record<string, unknown>;
       /** More writes of the same move (its cost row), in its transaction, once the license has moved. */
       also?: (trx: Knex, moved: LicenseRecord) => Promise<void>;
+      endsHolding?: boolean;
     },
   ): Promise<LicenseRecord | null> {
     return this.inTransaction(trx, async (t) => {
+      const before = how.endsHolding ? await this.get(id, t) : null;
+      if (how.endsHolding && !before) return null;
       const moved = await this.compareAndSet(id, how.change, by, t, how.only);
       if (!moved) return null;
-      await this.record(action, id, moved.serviceId, by, t, how.details?.(moved));
+      await this.record(action, id, (before ?? moved).serviceId, by, t, how.details?.(moved));
+      if (before) await this.forgetUnservedReuse(before, t);
       await how.also?.(t, moved);
-      return moved;
-    });
-  }
-
-  /**
-   * A move whose audit or cost rows need the license as it was before (the service it leaves, the operation whose
-   * reservation it ends): read first, in the same transaction.
-   */
-  private moveFrom(
-    id: string,
-    action: `license.${string}`,
-    by: LicenseMoveContext,
-    trx: Knex | undefined,
-    how: {
-      change: Partial<LicenseRow>;
-      only?: (q: Knex.QueryBuilder) => Knex.QueryBuilder;
-      details?: () => Record<string, unknown>;
-      also: (trx: Knex, before: LicenseRecord) => Promise<void>;
-    },
-  ): Promise<LicenseRecord | null> {
-    return this.inTransaction(trx, async (t) => {
-      const before = await this.get(id, t);
-      if (!before) return null;
-      const moved = await this.compareAndSet(id, how.change, by, t, how.only);
-      if (!moved) return null;
-      // A move that unbinds names the service the license leaves.
-      await this.record(action, id, how.change.service_id ?? before.serviceId, by, t, how.details?.());
-      await how.also(t, before);
       return moved;
     });
   }

@@ -5,7 +5,6 @@ import { KnexLicenseMoves, whereEligible } from './license-moves';
 import { licensePeriodToDb, type LicensePeriod, type LicenseRecord, type LicenseRow } from './license-rows';
 
 export { activationKeyLocation } from './license-rows';
-export { CLAIM_CANDIDATES } from './license-moves';
 export type { LicensePeriod, LicenseRecord, LicenseSource, UpstreamFacts } from './license-rows';
 export type {
   AdoptedLicense,

@@ -4,13 +4,7 @@ import { licenseNameFor } from '../domain/lifecycle';
 import { isTrial } from '../domain/period';
 import { poolEligibility } from '../domain/pool-eligibility';
 import { UpstreamError, UpstreamNotFoundError, UpstreamRejectedError } from '../domain/upstream-errors';
-import {
-  CLAIM_CANDIDATES,
-  type LicenseRecord,
-  type OperationMoveContext,
-  type OrderedLicense,
-  type PoolClaim,
-} from '../db/license-store';
+import type { LicenseRecord, OperationMoveContext, OrderedLicense, PoolClaim } from '../db/license-store';
 import type { UpstreamActionRecord } from '../db/upstream-action-store';
 import type { Checkpointer } from './checkpointer';
 import type { LifecycleDeps } from './lifecycle-deps';
@@ -120,26 +114,18 @@ export class LicenseAcquirer {
    * The eligible pooled license expiring soonest, claimed under the lease (a worker that lost it cannot claim). The
    * candidates are read outside any transaction: an empty pool costs one read and no commit.
    */
-  private async claim(
+  private claim(
     service: ServiceTarget,
     need: LicenseRequirement,
     skip: readonly string[],
     avoided: PoolClaim['avoided'],
   ): Promise<LicenseRecord | null> {
-    const eligibility = poolEligibility(this.deps.now(), this.deps.settings.poolMarginHours);
-    const wanted = { ...eligibility, licensingServer: need.licensingServer, priceList: need.priceList, ip: service.ip };
-    const holder = { serviceId: service.id, avoided };
-    for (let passed = [...skip]; ;) {
-      const candidates = await this.deps.licenses.poolCandidates(wanted, passed);
-      for (const id of candidates) {
-        const claimed = await this.checkpoints.write((trx) =>
-          this.deps.licenses.claimAgain(id, holder, this.by(), trx),
-        );
-        if (claimed) return claimed;
-      }
-      if (candidates.length < CLAIM_CANDIDATES) return null;
-      passed = [...passed, ...candidates];
-    }
+    const by = this.by();
+    const eligibility = poolEligibility(by.at, this.deps.settings.poolMarginHours);
+    const { licensingServer, priceList } = need;
+    const holder = { ip: service.ip, operationId: this.operationId, serviceId: service.id, avoided };
+    const claim = { ...eligibility, licensingServer, priceList, ...holder };
+    return this.deps.licenses.claimFromPool(claim, by, skip, undefined, (work) => this.checkpoints.write(work));
   }
 
   /**
